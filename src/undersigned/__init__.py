@@ -1,0 +1,1 @@
+"""Undersigned: a self-hosted petition and local-campaign website."""

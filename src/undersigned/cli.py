@@ -1,0 +1,191 @@
+"""The ``undersigned`` command: run the demo, serve in production, or any manage.py command.
+
+undersigned demo            set up a SQLite demo site in ./data and serve it on :8000
+undersigned serve           run the production server (gunicorn) from the environment
+undersigned import-postcodes FILE   load an ONS Postcode Directory release (CSV or zip)
+undersigned migrate ...     anything else is passed to Django's manage.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+DEMO_SETTINGS = "undersigned.config.settings.demo"
+PRODUCTION_SETTINGS = "undersigned.config.settings.production"
+# Data importers are spelt with hyphens on this command line, as management commands with "_".
+HYPHENATED_COMMANDS = {"import-postcodes", "import-boundaries"}
+
+
+def default_workers() -> int:
+    """Gunicorn's usual rule of thumb, capped so a small machine is not swamped."""
+    if os.environ.get("WEB_CONCURRENCY"):
+        return int(os.environ["WEB_CONCURRENCY"])
+    return min(2 * (os.cpu_count() or 1) + 1, 9)
+
+
+def _setup_django(settings_module: str, *, force: bool = False) -> None:
+    if force:
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    else:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+
+    django.setup()
+
+
+def _gunicorn_argv(*, bind: str, workers: int, extra: list[str]) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "undersigned.config.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        *extra,
+    ]
+
+
+def _worker_argv() -> list[str]:
+    """The background-task worker (search indexing, emails) for the database task queue."""
+    return [sys.executable, "-m", "undersigned.cli", "db_worker", "--interval", "1"]
+
+
+def _run_together(commands: list[list[str]]) -> int:
+    """Run the server and its worker side by side; when one stops, or on Ctrl-C, stop both."""
+    processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
+    stopping = False
+
+    def stop(signum=None, frame=None) -> None:
+        nonlocal stopping
+        stopping = True
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    codes = [process.returncode for process in processes]
+    return 0 if stopping else next((code for code in codes if code), 0)
+
+
+def _prepare_database_and_static() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def demo(args: argparse.Namespace) -> None:
+    _setup_django(DEMO_SETTINGS, force=True)
+    from django.conf import settings
+
+    from undersigned.site.demo import demo_admin_ensure, demo_content_load
+
+    print(f"Setting up the demo in {settings.DATA_DIR} ...", flush=True)
+    _prepare_database_and_static()
+    petition = demo_content_load()
+    login = demo_admin_ensure(password_file=settings.DATA_DIR / "demo-admin-password")
+    base = f"http://{args.host}:{args.port}"
+    print(
+        "\n"
+        f"  Demo site:      {base}/\n"
+        f"  Petition:       {base}{petition.url}\n"
+        f"  Admin:          {base}/admin/\n"
+        f"  Admin login:    username '{login.username}', password '{login.password}'\n"
+        f"  Data folder:    {settings.DATA_DIR} (run again to keep it; delete it to start over)\n",
+        flush=True,
+    )
+    if args.no_serve:
+        return
+    sys.stdout.flush()
+    server = _gunicorn_argv(bind=f"{args.host}:{args.port}", workers=args.workers, extra=[])
+    sys.exit(_run_together([server, _worker_argv()]))
+
+
+def serve(args: argparse.Namespace) -> None:
+    if not os.environ.get("SECRET_KEY") and "DJANGO_SETTINGS_MODULE" not in os.environ:
+        sys.exit(
+            "undersigned serve: set SECRET_KEY in the environment first, for example\n"
+            "  export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\n"
+            "(undersigned demo makes one for itself.)"
+        )
+    _setup_django(PRODUCTION_SETTINGS)
+    if not args.skip_prepare:
+        _prepare_database_and_static()
+    server = _gunicorn_argv(bind=args.bind, workers=args.workers, extra=args.gunicorn_args)
+    sys.stdout.flush()
+    sys.exit(_run_together([server] if args.no_worker else [server, _worker_argv()]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in HYPHENATED_COMMANDS:
+        argv = [argv[0].replace("-", "_"), *argv[1:]]
+    parser = argparse.ArgumentParser(
+        prog="undersigned",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo_parser = commands.add_parser("demo", help="set up and serve the demo site (SQLite)")
+    demo_parser.add_argument("--host", default="127.0.0.1")
+    demo_parser.add_argument("--port", type=int, default=8000)
+    demo_parser.add_argument("--workers", type=int, default=2)
+    demo_parser.add_argument(
+        "--no-serve",
+        action="store_true",
+        help="set up the data and stop, without starting the server",
+    )
+    demo_parser.set_defaults(handler=demo)
+
+    serve_parser = commands.add_parser("serve", help="run the production server (gunicorn)")
+    serve_parser.add_argument("--bind", default=os.environ.get("BIND", "0.0.0.0:8000"))
+    serve_parser.add_argument("--workers", type=int, default=default_workers())
+    serve_parser.add_argument(
+        "--skip-prepare", action="store_true", help="do not run migrate and collectstatic first"
+    )
+    serve_parser.add_argument(
+        "gunicorn_args", nargs=argparse.REMAINDER, help="further options for gunicorn, after --"
+    )
+    serve_parser.set_defaults(handler=serve)
+
+    if argv and argv[0] not in {"demo", "serve", "-h", "--help"}:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", PRODUCTION_SETTINGS)
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["undersigned", *argv])
+        return
+
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return
+    if getattr(args, "gunicorn_args", None) and args.gunicorn_args[0] == "--":
+        args.gunicorn_args = args.gunicorn_args[1:]
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Contact: the contact form and the correspondence inbox it fills."""

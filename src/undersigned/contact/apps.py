@@ -1,0 +1,11 @@
+"""Django app configuration for ``undersigned.contact``."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ContactConfig(AppConfig):
+    name = "undersigned.contact"
+    label = "contact"
+    verbose_name = _("Contact")
+    default_auto_field = "django.db.models.BigAutoField"

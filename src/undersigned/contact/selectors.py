@@ -1,0 +1,21 @@
+"""Reads for the contact inbox and for links to the contact page."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from wagtail.models import Site
+
+from undersigned.contact.models import ContactPage, Enquiry
+
+
+def contact_page_get(*, site: Site | None) -> ContactPage | None:
+    """The published contact page of ``site``, if it has one."""
+    pages = ContactPage.objects.live().public()
+    if site is not None:
+        pages = pages.descendant_of(site.root_page, inclusive=True)
+    return pages.order_by("path").first()
+
+
+def enquiry_list_for_admin() -> QuerySet[Enquiry]:
+    """The inbox, newest first, with the ward and team each message is about."""
+    return Enquiry.objects.select_related("ward", "assigned_team").order_by("-created_at")

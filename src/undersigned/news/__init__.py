@@ -1,0 +1,1 @@
+"""News: the news section and its stories."""

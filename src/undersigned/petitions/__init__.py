@@ -1,0 +1,1 @@
+"""Petitions: petition pages, signatures, the sign flow and counts."""

@@ -1,0 +1,294 @@
+"""Petition pages (edited in the CMS) and signatures (plain rows, one per sign-form submission)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
+
+STORY_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "blockquote", "document-link"]
+
+
+class PetitionIndexPage(Page):
+    """The petitions section (``/petitions/``): lists the open petitions first."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["petitions.PetitionPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("petitions section")
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        from undersigned.petitions import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["petitions"] = selectors.petition_list_published(parent=self)
+        return context
+
+
+class PetitionState(models.TextChoices):
+    DRAFT = "draft", _("Draft: not open for signatures yet")
+    OPEN = "open", _("Open for signatures")
+    CLOSED = "closed", _("Closed")
+    HANDED_IN = "handed_in", _("Handed in")
+
+
+class PetitionPage(RoutablePageMixin, Page):
+    """A petition: its story, the statement people sign, the sign form and the count."""
+
+    summary = models.TextField(
+        _("summary"),
+        max_length=300,
+        help_text=_("One or two sentences: shown in lists and when the petition is shared."),
+    )
+    story = RichTextField(
+        _("story"),
+        features=STORY_FEATURES,
+        help_text=_("Why this matters. Add links for people who want to read more."),
+    )
+    statement = models.TextField(
+        _("statement"),
+        help_text=_(
+            "What signers put their name to, e.g. \u201cWe, the undersigned, call for \u2026\u201d"
+        ),
+    )
+    target = models.CharField(
+        _("petitioned body"),
+        max_length=200,
+        help_text=_(
+            "Who the petition will be handed to, e.g. \u201cExample Borough Council\u201d."
+        ),
+    )
+    organiser_name = models.CharField(
+        _("organiser"),
+        max_length=200,
+        help_text=_("Who launched the petition; signers' emails are used only by them."),
+    )
+    target_local_authority = models.ForeignKey(
+        "places.LocalAuthority",
+        verbose_name=_("target area"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The council area the petition is addressed to. The support breakdown and the "
+            "hand-in pack show how many signers live inside it."
+        ),
+    )
+    signature_goal = models.PositiveIntegerField(_("signature goal"), default=1000)
+    state = models.CharField(
+        _("state"), max_length=16, choices=PetitionState.choices, default=PetitionState.DRAFT
+    )
+    closes_at = models.DateTimeField(
+        _("closing date"),
+        null=True,
+        blank=True,
+        help_text=_("Signing stops automatically at this time. Leave empty to close by hand."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    handed_in_at = models.DateTimeField(_("handed in"), null=True, blank=True, editable=False)
+    handed_in_to = models.CharField(
+        _("handed in to"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("Who received the petition, e.g. \u201cthe Mayor at Full Council\u201d."),
+    )
+    personal_data_purged_at = models.DateTimeField(
+        _("signers' personal data removed"), null=True, blank=True, editable=False
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("story"),
+        FieldPanel("statement"),
+        MultiFieldPanel(
+            [
+                FieldPanel("target"),
+                FieldPanel("target_local_authority"),
+                FieldPanel("organiser_name"),
+            ],
+            heading=_("Who it is from and to"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("state"), FieldPanel("signature_goal"), FieldPanel("closes_at")],
+            heading=_("Signing"),
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("story"),
+        index.SearchField("statement"),
+    ]
+    parent_page_types = ["petitions.PetitionIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("petition")
+        constraints = [
+            models.CheckConstraint(
+                name="petition_closes_after_opening",
+                condition=Q(closes_at__isnull=True)
+                | Q(opened_at__isnull=True)
+                | Q(closes_at__gt=models.F("opened_at")),
+            ),
+            models.CheckConstraint(
+                name="petition_state_is_known",
+                condition=Q(state__in=PetitionState.values),
+            ),
+        ]
+
+    def save(self, *args, **kwargs):
+        self.stamp_state_change()
+        return super().save(*args, **kwargs)
+
+    def stamp_state_change(self, now=None) -> None:
+        """Record when the petition first opened and when it stopped taking signatures."""
+        now = now or timezone.now()
+        if self.state == PetitionState.OPEN:
+            self.opened_at = self.opened_at or now
+            self.closed_at = None
+        elif self.state in (PetitionState.CLOSED, PetitionState.HANDED_IN):
+            self.closed_at = self.closed_at or now
+
+    def is_accepting_signatures(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.state != PetitionState.OPEN:
+            return False
+        return self.closes_at is None or now < self.closes_at
+
+    @property
+    def thank_you_url(self) -> str:
+        return self.url + self.reverse_subpage("thank_you")
+
+    @path("")
+    def petition(self, request: HttpRequest) -> HttpResponse:
+        from undersigned.petitions import views
+
+        return views.petition_page(request, self)
+
+    @path("thank-you/", name="thank_you")
+    def thank_you(self, request: HttpRequest) -> HttpResponse:
+        from undersigned.petitions import views
+
+        return views.thank_you_page(request, self)
+
+
+class SignatureState(models.TextChoices):
+    COUNTED = "counted", _("Counted")
+    DUPLICATE = "duplicate", _("Duplicate")
+    INVALIDATED = "invalidated", _("Invalidated")
+    SUSPECT = "suspect", _("Suspect")
+
+
+class Signature(models.Model):
+    """One submission of a petition's sign form. Only ``counted`` signatures are counted.
+
+    The first signature of a person (same email, or same name and postcode) is the
+    original; later ones are stored as duplicates pointing at it, so that an organiser
+    can say how many duplicates were removed.
+    """
+
+    petition = models.ForeignKey(PetitionPage, on_delete=models.CASCADE, related_name="signatures")
+    name = models.CharField(_("name"), max_length=200)
+    name_key = models.CharField(
+        max_length=200, editable=False, help_text="Name folded for duplicate detection."
+    )
+    address = models.TextField(_("address"), max_length=500, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=8, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    wants_updates = models.BooleanField(_("wants updates"), default=False)
+    consent_text = models.TextField(_("consent wording shown"), blank=True)
+    consent_version = models.CharField(_("consent wording version"), max_length=32, blank=True)
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
+    ip_hash = models.CharField(_("client IP (keyed hash)"), max_length=64, blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=SignatureState.choices, default=SignatureState.COUNTED
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
+    )
+    created_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    state_changed_at = models.DateTimeField(_("state changed at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymised at"),
+        null=True,
+        blank=True,
+        help_text="Set when retention removed the signer's personal data; counts stay.",
+    )
+    # Filled from the postcode by the places app.
+    ward_code = models.CharField(_("ward"), max_length=9, blank=True)
+    constituency_code = models.CharField(_("constituency"), max_length=9, blank=True)
+    local_authority_code = models.CharField(_("local authority"), max_length=9, blank=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        ordering = ["-created_at"]
+        permissions = [("moderate_signature", "Can invalidate and restore signatures")]
+        indexes = [
+            models.Index(fields=["petition", "state"], name="signature_petition_state"),
+            models.Index(fields=["petition", "created_at"], name="signature_petition_created"),
+            # Covers the support breakdown: one ordered scan groups a petition's counted
+            # signatures by ward, constituency and council without reading the table.
+            models.Index(
+                fields=[
+                    "petition",
+                    "state",
+                    "ward_code",
+                    "constituency_code",
+                    "local_authority_code",
+                ],
+                name="signature_petition_areas",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "email"],
+                condition=~Q(email="") & ~Q(state="duplicate"),
+                name="one_signature_per_email_per_petition",
+            ),
+            models.UniqueConstraint(
+                fields=["petition", "name_key", "postcode"],
+                condition=~Q(postcode="") & ~Q(state="duplicate"),
+                name="one_signature_per_person_per_petition",
+            ),
+            models.CheckConstraint(
+                name="signature_has_address_or_postcode",
+                condition=~Q(address="") | ~Q(postcode="") | Q(anonymised_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="signature_consent_needs_email",
+                condition=Q(wants_updates=False, consented_at__isnull=True)
+                | (Q(wants_updates=True, consented_at__isnull=False) & ~Q(email="")),
+            ),
+            models.CheckConstraint(
+                name="signature_state_is_known",
+                condition=Q(state__in=SignatureState.values),
+            ),
+            models.CheckConstraint(
+                name="signature_duplicate_points_to_original",
+                condition=Q(state="duplicate") | Q(duplicate_of__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.postcode or _('no postcode')})"

@@ -1,0 +1,261 @@
+"""Reads for petitions: finding petitions, and counting their signatures cheaply at peak."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, Count, IntegerField, Model, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from undersigned.petitions.models import (
+    PetitionIndexPage,
+    PetitionPage,
+    PetitionState,
+    Signature,
+    SignatureState,
+)
+from undersigned.places.models import Constituency, Ward, WardBoundary
+from undersigned.site.caching import cached_briefly, cached_forget
+
+
+def petition_list_published(*, parent: PetitionIndexPage | None = None) -> QuerySet[PetitionPage]:
+    """Live petitions, open ones first, then newest first."""
+    petitions = PetitionPage.objects.live().public()
+    if parent is not None:
+        petitions = petitions.child_of(parent)
+    return petitions.annotate(
+        open_first=Case(
+            When(state=PetitionState.OPEN, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    ).order_by("open_first", "-created_at")
+
+
+def petition_get_live(*, slug: str) -> PetitionPage | None:
+    return PetitionPage.objects.live().public().filter(slug=slug).order_by("pk").first()
+
+
+def _count_cache_key(petition_id: int) -> str:
+    return f"petitions:signature-count:{petition_id}"
+
+
+def signature_count(*, petition: PetitionPage) -> int:
+    """Counted signatures of ``petition``, from an index, cached for a second or two.
+
+    Counting from the signatures table (no counter row that every signer would update)
+    keeps writers from queueing on one hot row; the cache keeps readers from recounting
+    on every page view. The number shown may lag by the cache time, then converges.
+    """
+    ttl = settings.UNDERSIGNED_COUNT_CACHE_SECONDS
+    key = _count_cache_key(petition.pk)
+    if ttl:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    count = Signature.objects.filter(petition=petition, state=SignatureState.COUNTED).count()
+    if ttl:
+        cache.set(key, count, ttl)
+    return count
+
+
+def signature_count_forget(*, petition: PetitionPage) -> None:
+    """Drop the cached count so that the next read counts again (after moderation)."""
+    cache.delete(_count_cache_key(petition.pk))
+
+
+def signature_progress_percent(*, count: int, goal: int) -> int:
+    """How far ``count`` is toward ``goal``, 0-100, for a progress bar."""
+    if goal <= 0:
+        return 100
+    return min(100, count * 100 // goal)
+
+
+def signature_list_for_admin(*, petition: PetitionPage | None = None) -> QuerySet[Signature]:
+    signatures = Signature.objects.select_related("petition")
+    if petition is not None:
+        signatures = signatures.filter(petition=petition)
+    return signatures
+
+
+def petition_list_for_admin() -> QuerySet[PetitionPage]:
+    """Every petition, drafts included, newest first, for organisers."""
+    return PetitionPage.objects.order_by("-created_at")
+
+
+# Support by area
+
+
+class AreaCount(NamedTuple):
+    """One row of a breakdown: an area (or "no postcode given"), its signatures and share.
+
+    A named tuple, as thousands of them are cached and read back on busy pages.
+    """
+
+    code: str
+    name: str
+    count: int
+    share: float  # percent of the petition's counted signatures
+    located: bool = True  # False for the "postcode not found" and "no postcode given" rows
+
+
+class AreaShare(NamedTuple):
+    """How many counted signatures come from inside one area (the petition's target)."""
+
+    code: str
+    name: str
+    count: int
+    total: int
+    share: float  # percent
+
+
+@dataclass(frozen=True)
+class SupportBreakdown:
+    total: int
+    by_ward: list[AreaCount]
+    by_constituency: list[AreaCount]
+    by_local_authority: dict[str, int]
+    inside_target: AreaShare | None
+
+    def main_local_authority(self) -> str:
+        """The code of the council area most signers live in ("" when none is known)."""
+        known = [(count, code) for code, count in self.by_local_authority.items() if code]
+        return max(known)[1] if known else ""
+
+
+def _percent(count: int, total: int) -> float:
+    return count * 100 / total if total else 0.0
+
+
+def _names(model: type[Model], codes: Iterable[str]) -> dict[str, str]:
+    """Names of the areas with ``codes``; past a few hundred, reading the whole table (a
+    few thousand short rows at most) is quicker than a long ``IN (...)``."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    if len(wanted) > 200:
+        rows = model.objects.values_list("pk", "name").iterator(chunk_size=5000)
+        return {code: name for code, name in rows if code in wanted}
+    return dict(model.objects.filter(pk__in=wanted).values_list("pk", "name"))
+
+
+def _area_rows(
+    counts: Counter[str], names: dict[str, str], *, total: int, no_postcode: int
+) -> list[AreaCount]:
+    """Named areas by count (largest first), then signatures that could not be placed."""
+    unknown = _("Unknown (%(code)s)")
+    rows = [
+        AreaCount(
+            code=code,
+            name=names.get(code) or unknown % {"code": code},
+            count=count,
+            share=_percent(count, total),
+        )
+        for code, count in counts.items()
+        if code and count
+    ]
+    rows.sort(key=lambda row: (-row.count, row.name, row.code))
+    unplaced = counts.get("", 0)
+    no_postcode = min(no_postcode, unplaced)
+    for count, label in (
+        (unplaced - no_postcode, _("Postcode not found")),
+        (no_postcode, _("No postcode given")),
+    ):
+        if count:
+            rows.append(
+                AreaCount(
+                    code="", name=label, count=count, share=_percent(count, total), located=False
+                )
+            )
+    return rows
+
+
+def _breakdown_cache_key(petition: PetitionPage) -> str:
+    return f"petitions:breakdown:v1:{petition.pk}:{petition.target_local_authority_id or ''}"
+
+
+def _breakdown_build(petition: PetitionPage) -> SupportBreakdown:
+    counted = Signature.objects.filter(petition=petition, state=SignatureState.COUNTED)
+    # One GROUP BY over the covering index (petition, state, ward, constituency, council).
+    groups = list(
+        counted.order_by()
+        .values_list("ward_code", "constituency_code", "local_authority_code")
+        .annotate(signatures=Count("*"))
+    )
+    by_ward: Counter[str] = Counter()
+    by_constituency: Counter[str] = Counter()
+    by_authority: Counter[str] = Counter()
+    for ward, constituency, authority, signatures in groups:
+        by_ward[ward] += signatures
+        by_constituency[constituency] += signatures
+        by_authority[authority] += signatures
+    total = sum(by_ward.values())
+    # Signatures without a postcode have no area; those with a postcode the table lacks
+    # have none either. Only the rows without a ward need reading to tell them apart.
+    no_postcode = counted.filter(ward_code="", postcode="").count() if by_ward.get("") else 0
+
+    ward_names = _names(Ward, by_ward)
+    missing = [code for code in by_ward if code and code not in ward_names]
+    ward_names.update(_names(WardBoundary, missing))
+
+    inside = None
+    target = petition.target_local_authority
+    if target is not None:
+        count = by_authority.get(target.code, 0)
+        inside = AreaShare(
+            code=target.code,
+            name=target.name,
+            count=count,
+            total=total,
+            share=_percent(count, total),
+        )
+    return SupportBreakdown(
+        total=total,
+        by_ward=_area_rows(by_ward, ward_names, total=total, no_postcode=no_postcode),
+        by_constituency=_area_rows(
+            by_constituency,
+            _names(Constituency, by_constituency),
+            total=total,
+            no_postcode=no_postcode,
+        ),
+        by_local_authority=dict(by_authority),
+        inside_target=inside,
+    )
+
+
+def signature_breakdown(*, petition: PetitionPage) -> SupportBreakdown:
+    """Where a petition's counted signatures come from, aggregated in the database.
+
+    Cached for ``BREAKDOWN_CACHE_SECONDS`` (30 by default) per petition, so that a busy
+    petition page groups its signatures about that often per cache, by one worker at a time.
+    """
+    return cached_briefly(
+        _breakdown_cache_key(petition),
+        settings.UNDERSIGNED_BREAKDOWN_CACHE_SECONDS,
+        lambda: _breakdown_build(petition),
+    )
+
+
+def signature_breakdown_forget(*, petition: PetitionPage) -> None:
+    cached_forget(_breakdown_cache_key(petition))
+
+
+def signature_counts_by_ward(*, petition: PetitionPage) -> list[AreaCount]:
+    """Counted signatures per ward, most first, with their share of the total; then those
+    whose postcode was not found and those given without a postcode."""
+    return signature_breakdown(petition=petition).by_ward
+
+
+def signature_counts_by_constituency(*, petition: PetitionPage) -> list[AreaCount]:
+    """Counted signatures per parliamentary constituency, as for wards."""
+    return signature_breakdown(petition=petition).by_constituency
+
+
+def signature_share_in_area(*, petition: PetitionPage) -> AreaShare | None:
+    """Counted signatures from inside the petition's target council area (``None`` if unset)."""
+    return signature_breakdown(petition=petition).inside_target

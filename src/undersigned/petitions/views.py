@@ -1,0 +1,196 @@
+"""Views for the sign flow: the petition page with its form, the thank-you page and the JSON."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from undersigned.petitions import selectors, services
+from undersigned.petitions.forms import SignatureForm
+from undersigned.petitions.models import PetitionPage
+from undersigned.petitions.selectors import AreaCount
+from undersigned.places.maps import ward_map
+from undersigned.site.caching import cached_briefly
+from undersigned.site.errors import ApplicationError
+from undersigned.site.http import client_ip
+from undersigned.supporters.consent import updates_consent_wording
+
+
+def _count_context(petition: PetitionPage) -> dict:
+    count = selectors.signature_count(petition=petition)
+    return {
+        "signature_count": count,
+        "progress_percent": selectors.signature_progress_percent(
+            count=count, goal=petition.signature_goal
+        ),
+    }
+
+
+# The public page lists this many wards (and constituencies); the admin lists them all.
+PUBLIC_AREA_ROWS = 10
+
+
+def areas_top(rows: list[AreaCount], *, limit: int, others: str) -> list[AreaCount]:
+    """The ``limit`` largest areas, the rest summed in one row labelled by ``others`` (which
+    gets the number of areas), then the rows of signatures that could not be placed."""
+    located = [row for row in rows if row.located]
+    unplaced = [row for row in rows if not row.located]
+    if len(located) <= limit:
+        return rows
+    rest = located[limit:]
+    other = AreaCount(
+        code="",
+        name=others % {"count": len(rest)},
+        count=sum(row.count for row in rest),
+        share=sum(row.share for row in rest),
+    )
+    return [*located[:limit], other, *unplaced]
+
+
+def support_context(petition: PetitionPage, *, limit: int | None = None) -> dict | None:
+    """What the "Support by area" section shows; ``None`` before the first signature.
+
+    With a ``limit`` (the public page) the few rows shown are cached on their own, so that a
+    busy page does not read back every ward of a petition signed across the country.
+    """
+    if limit is None:
+        return _support_context_build(petition, limit=None)
+    key = f"petitions:support:v1:{petition.pk}:{petition.target_local_authority_id or ''}:{limit}"
+    return cached_briefly(
+        key,
+        settings.UNDERSIGNED_BREAKDOWN_CACHE_SECONDS,
+        lambda: _support_context_build(petition, limit=limit),
+    )
+
+
+def _support_context_build(petition: PetitionPage, *, limit: int | None) -> dict | None:
+    breakdown = selectors.signature_breakdown(petition=petition)
+    if not breakdown.total:
+        return None
+    wards, constituencies = breakdown.by_ward, breakdown.by_constituency
+    if limit is not None:
+        wards = areas_top(wards, limit=limit, others=_("%(count)s other wards"))
+        constituencies = areas_top(
+            constituencies, limit=limit, others=_("%(count)s other constituencies")
+        )
+    return {
+        "total": breakdown.total,
+        "wards": wards,
+        "constituencies": constituencies,
+        "inside": breakdown.inside_target,
+        "map": ward_map(petition=petition),
+    }
+
+
+def _render_petition(
+    request: HttpRequest, petition: PetitionPage, form: SignatureForm, status: int = 200
+) -> HttpResponse:
+    response = petition.render(
+        request,
+        context_overrides={
+            "form": form,
+            "accepting": petition.is_accepting_signatures(),
+            "page_url": request.build_absolute_uri(petition.get_url(request)),
+            "support": support_context(petition, limit=PUBLIC_AREA_ROWS),
+            **_count_context(petition),
+        },
+    )
+    response.status_code = status
+    return response
+
+
+def petition_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse:
+    consent = updates_consent_wording(organiser_name=petition.organiser_name)
+    if request.method != "POST":
+        return _render_petition(request, petition, SignatureForm(consent_text=consent.text))
+
+    form = SignatureForm(request.POST, consent_text=consent.text)
+    if not petition.is_accepting_signatures():
+        return _render_petition(request, petition, form, status=409)
+    if not form.is_valid():
+        return _render_petition(request, petition, form)
+    try:
+        services.sign(
+            petition=petition,
+            signer=form.signer_details(),
+            ip_hash=services.hash_client_ip(client_ip(request)),
+        )
+    except ApplicationError as error:
+        # Closed between the check above and the write, or a rule the form does not know.
+        form.add_error(None, error.message)
+        return _render_petition(request, petition, form, status=409)
+    return redirect(petition.thank_you_url)
+
+
+def share_links(*, url: str, title: str) -> list[dict[str, str]]:
+    """Where a signer can pass the petition on; plain links, so they work without JavaScript."""
+    text = _("I've signed “%(title)s”. Will you sign too?") % {"title": title}
+    return [
+        {
+            "label": _("Share on Facebook"),
+            "slug": "facebook",
+            "url": "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url}),
+        },
+        {
+            "label": _("Share on X"),
+            "slug": "x",
+            "url": "https://x.com/intent/post?" + urlencode({"text": text, "url": url}),
+        },
+        {
+            "label": _("Share on WhatsApp"),
+            "slug": "whatsapp",
+            "url": "https://wa.me/?" + urlencode({"text": f"{text} {url}"}),
+        },
+        {
+            "label": _("Share by email"),
+            "slug": "email",
+            "url": f"mailto:?subject={quote(title)}&body={quote(text + chr(10) + chr(10) + url)}",
+        },
+    ]
+
+
+def thank_you_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse:
+    page_url = request.build_absolute_uri(petition.get_url(request))
+    return petition.render(
+        request,
+        template="petitions/thank_you.html",
+        context_overrides={
+            "page_url": page_url,
+            "share_links": share_links(url=page_url, title=petition.title),
+            **_count_context(petition),
+        },
+    )
+
+
+@require_GET
+@cache_control(public=True, max_age=2)
+def petition_json(request: HttpRequest, slug: str) -> JsonResponse:
+    petition = selectors.petition_get_live(slug=slug)
+    if petition is None:
+        raise Http404
+    response = JsonResponse(
+        {
+            "title": petition.title,
+            "url": request.build_absolute_uri(petition.get_url(request)),
+            "statement": petition.statement,
+            "target": petition.target,
+            "organiser": petition.organiser_name,
+            "state": petition.state,
+            "accepting_signatures": petition.is_accepting_signatures(),
+            "goal": petition.signature_goal,
+            "signature_count": selectors.signature_count(petition=petition),
+            "created_at": petition.created_at,
+            "opened_at": petition.opened_at,
+            "closed_at": petition.closed_at,
+            "closes_at": petition.closes_at,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,179 @@
+"""The "Petitions" menu in the Wagtail admin: an overview of petitions and their signatures."""
+
+from __future__ import annotations
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
+
+from undersigned.petitions import admin_views
+from undersigned.petitions.models import PetitionPage, Signature
+
+
+class ModerationColumn(Column):
+    """Invalidate or restore buttons, as small POST forms (no JavaScript needed)."""
+
+    cell_template_name = "petitions/admin/moderation_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        request = parent_context.get("request")
+        context["signature"] = instance
+        context["can_moderate"] = bool(
+            request and request.user.has_perm("petitions.moderate_signature")
+        )
+        context["next"] = request.get_full_path() if request else ""
+        return context
+
+
+class SignatureViewSet(ModelViewSet):
+    """Signatures are evidence: organisers search, inspect and (in)validate them, never edit."""
+
+    model = Signature
+    menu_label = _("Signatures")
+    icon = "user"
+    url_prefix = "petitions/signatures"
+    url_namespace = "petitions_signature"
+    list_display = [
+        "name",
+        "postcode",
+        Column("petition", label=_("Petition"), accessor="petition.title"),
+        Column("state", label=_("State"), accessor="get_state_display"),
+        "created_at",
+        ModerationColumn("moderation", label=_("Moderation")),
+    ]
+    list_filter = ["state", "petition", "created_at"]
+    search_fields = ["name", "postcode", "email"]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "petition",
+        "name",
+        "address",
+        "postcode",
+        "email",
+        "wants_updates",
+        "consent_text",
+        "consent_version",
+        "consented_at",
+        "state",
+        "duplicate_of",
+        "created_at",
+        "state_changed_at",
+        "ward_code",
+        "constituency_code",
+        "local_authority_code",
+    ]
+    copy_view_enabled = False
+    add_to_admin_menu = False
+
+    def get_queryset(self, request):
+        return Signature.objects.select_related("petition")
+
+    def get_common_view_kwargs(self, **kwargs):
+        view_kwargs = super().get_common_view_kwargs(**kwargs)
+        view_kwargs.update(
+            add_url_name=None,
+            edit_url_name=None,
+            delete_url_name=None,
+            history_url_name=None,
+            usage_url_name=None,
+        )
+        return view_kwargs
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<str:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+
+signature_viewset = SignatureViewSet("signatures")
+
+admin_urls = (
+    [
+        path("", admin_views.petition_overview, name="overview"),
+        path("<int:petition_id>/close/", admin_views.petition_close, name="close"),
+        path("<int:petition_id>/support/", admin_views.petition_support, name="support"),
+        path(
+            "signatures/<int:signature_id>/<str:action>/",
+            admin_views.signature_moderate,
+            name="moderate",
+        ),
+    ],
+    "petitions_admin",
+)
+
+
+@hooks.register("register_admin_viewset")
+def register_signature_viewset():
+    return signature_viewset
+
+
+@hooks.register("register_admin_urls")
+def register_petition_admin_urls():
+    return [path("petitions/", include(admin_urls))]
+
+
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
+# Other apps (hand-in, supporters) add their entries to the same group through this hook.
+petitions_menu = Menu(register_hook_name="register_petitions_menu_item")
+
+
+@hooks.register("register_admin_menu_item")
+def register_petitions_menu():
+    return SubmenuMenuItem(_("Petitions"), petitions_menu, icon_name="form", order=150)
+
+
+@hooks.register("register_petitions_menu_item")
+def register_overview_menu_item():
+    return PermissionMenuItem(
+        _("Overview"),
+        reverse("petitions_admin:overview"),
+        icon_name="form",
+        order=100,
+        permission="petitions.view_signature",
+    )
+
+
+@hooks.register("register_petitions_menu_item")
+def register_signatures_menu_item():
+    return PermissionMenuItem(
+        _("Signatures"),
+        reverse("petitions_signature:index"),
+        icon_name="user",
+        order=200,
+        permission="petitions.view_signature",
+    )
+
+
+@hooks.register("register_page_listing_more_buttons")
+def petition_page_buttons(page, user, next_url=None, **kwargs):
+    if not isinstance(page.specific_deferred, PetitionPage):
+        return
+    if user.has_perm("petitions.view_signature"):
+        yield Button(
+            _("Signatures"),
+            reverse("petitions_signature:index") + f"?petition={page.pk}",
+            icon_name="user",
+            priority=60,
+        )
+    if page.specific_deferred.state == "open" and page.permissions_for_user(user).can_publish():
+        yield Button(
+            _("Close petition"),
+            reverse("petitions_admin:close", args=[page.pk]),
+            icon_name="lock",
+            priority=61,
+        )

@@ -1,0 +1,1 @@
+"""Site-wide pieces: home page, base templates, navigation, footer, shared blocks and errors."""

@@ -1,0 +1,11 @@
+"""Django app configuration for ``undersigned.site``."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SiteConfig(AppConfig):
+    name = "undersigned.site"
+    label = "site"
+    verbose_name = _("Site")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,1 @@
+"""Supporters: what signers agreed to hear about, and the wording they agreed to."""

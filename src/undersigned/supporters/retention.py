@@ -1,0 +1,216 @@
+"""Retention: removing personal data once the petition or the message it was given for is done.
+
+Signers of a petition that was handed in (or closed) more than the retention period ago are
+anonymised, not deleted: their name, address, postcode, email and IP hash go, while each
+row keeps its state and its ward, constituency and local-authority codes, so the count and
+the per-ward totals stay exactly as they were. Messages from the contact form that were
+answered or closed that long ago are deleted outright, because what people write in them is
+personal through and through.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import ngettext
+from wagtail.models import ModelLogEntry, Site
+
+from undersigned.contact.models import Enquiry, EnquiryStatus
+from undersigned.petitions.models import PetitionPage, PetitionState, Signature
+from undersigned.site.models import SiteSettings
+from undersigned.supporters.models import ErasureKind, ErasureRecord
+
+BATCH_SIZE = 1000
+
+# What anonymising a signature leaves behind: no one can be identified from what remains.
+ANONYMISED_FIELDS = {
+    "name": "",
+    "name_key": "",
+    "address": "",
+    "postcode": "",
+    "email": "",
+    "ip_hash": "",
+    "wants_updates": False,
+    "consent_text": "",
+    "consent_version": "",
+    "consented_at": None,
+}
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    signatures_anonymised: int
+    enquiries_deleted: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "signatures_anonymised": self.signatures_anonymised,
+            "enquiries_deleted": self.enquiries_deleted,
+        }
+
+
+def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
+    """The same day and time ``months`` calendar months earlier (31 May - 3 months = 28 Feb)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def retention_months_get() -> int:
+    """The retention period set for the default site (6 months until someone changes it)."""
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return SiteSettings._meta.get_field("retention_months").default
+    return SiteSettings.for_site(site).retention_months
+
+
+def petition_list_past_retention(*, cutoff: datetime.datetime) -> QuerySet[PetitionPage]:
+    """Finished petitions whose hand-in (or else closing) was at or before ``cutoff``."""
+    return (
+        PetitionPage.objects.filter(
+            state__in=[PetitionState.CLOSED, PetitionState.HANDED_IN],
+            personal_data_purged_at__isnull=True,
+        )
+        .annotate(finished_at=Coalesce("handed_in_at", "closed_at"))
+        .filter(finished_at__lte=cutoff)
+        .order_by("finished_at", "pk")
+    )
+
+
+def ledger_services():
+    """The consent ledger's services (supporters updates), or None where it is not installed."""
+    try:
+        from undersigned.supporters import services
+    except ImportError:  # pragma: no cover
+        return None
+    return services if hasattr(services, "supporter_records_anonymise") else None
+
+
+def _signatures_anonymise_batch(*, petition_id: int, now: datetime.datetime) -> int:
+    with transaction.atomic():
+        ids = list(
+            Signature.objects.filter(petition_id=petition_id, anonymised_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:BATCH_SIZE]
+        )
+        if ids:
+            Signature.objects.filter(pk__in=ids).update(**ANONYMISED_FIELDS, anonymised_at=now)
+    return len(ids)
+
+
+@transaction.atomic
+def _petition_mark_purged(*, petition_id: int, anonymised_now: int, now: datetime.datetime):
+    """Stamp the petition and record the removal, once, even if two runs overlap."""
+    petition = PetitionPage.objects.select_for_update().get(pk=petition_id)
+    already_recorded = ErasureRecord.objects.filter(
+        kind=ErasureKind.RETENTION, petition=petition
+    ).exists()
+    if not already_recorded:
+        anonymised = Signature.objects.filter(petition=petition, anonymised_at__isnull=False)
+        ErasureRecord.objects.create(
+            kind=ErasureKind.RETENTION,
+            petition=petition,
+            signatures_affected=anonymised.count(),
+            performed_at=now,
+        )
+    elif anonymised_now:
+        # Signed after an earlier purge (the petition was reopened): recorded on their own.
+        ErasureRecord.objects.create(
+            kind=ErasureKind.RETENTION,
+            petition=petition,
+            signatures_affected=anonymised_now,
+            performed_at=now,
+        )
+    ledger = ledger_services()
+    if ledger is not None:
+        # The ledger keeps what was agreed and when, no longer whose address it was.
+        ledger.supporter_records_anonymise(petition=petition)
+    # A queryset update: the timestamp is not content, so no page revision is made for it.
+    PetitionPage.objects.filter(pk=petition.pk).update(personal_data_purged_at=now)
+
+
+def signatures_anonymise_expired(*, now: datetime.datetime | None = None) -> int:
+    """Anonymise the signers of every petition finished longer ago than the retention period.
+
+    Works in batches of :data:`BATCH_SIZE` rows, each in its own transaction, so a petition
+    with 200,000 signers never holds a long lock; a run that stops half-way is finished by
+    the next one. Returns how many signatures were anonymised.
+    """
+    now = now or timezone.now()
+    cutoff = months_before(now, retention_months_get())
+    total = 0
+    for petition_id in petition_list_past_retention(cutoff=cutoff).values_list("pk", flat=True):
+        anonymised_now = 0
+        while batch := _signatures_anonymise_batch(petition_id=petition_id, now=now):
+            anonymised_now += batch
+        _petition_mark_purged(petition_id=petition_id, anonymised_now=anonymised_now, now=now)
+        total += anonymised_now
+    return total
+
+
+def log_entries_forget(*, model: type[models.Model], pks: list) -> None:
+    """Delete the admin's history of rows being removed: its labels name the person."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    ModelLogEntry.objects.filter(
+        content_type=content_type, object_id__in=[str(pk) for pk in pks]
+    ).delete()
+
+
+def enquiry_list_past_retention(*, cutoff: datetime.datetime) -> QuerySet[Enquiry]:
+    """Messages dealt with (answered or closed) and not touched since ``cutoff``."""
+    return Enquiry.objects.filter(
+        status__in=[EnquiryStatus.ANSWERED, EnquiryStatus.CLOSED], updated_at__lte=cutoff
+    )
+
+
+def enquiries_delete_expired(*, now: datetime.datetime | None = None) -> int:
+    """Delete answered or closed messages last changed longer ago than the retention period.
+
+    Messages still new or in progress are kept however old they are: someone is still
+    dealing with them. Returns how many were deleted.
+    """
+    now = now or timezone.now()
+    cutoff = months_before(now, retention_months_get())
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                enquiry_list_past_retention(cutoff=cutoff)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:BATCH_SIZE]
+            )
+            if not ids:
+                break
+            log_entries_forget(model=Enquiry, pks=ids)
+            Enquiry.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+    if deleted:
+        ErasureRecord.objects.create(
+            kind=ErasureKind.RETENTION,
+            signatures_affected=0,
+            performed_at=now,
+            note=ngettext(
+                "%(count)d message from the contact form deleted",
+                "%(count)d messages from the contact form deleted",
+                deleted,
+            )
+            % {"count": deleted},
+        )
+    return deleted
+
+
+def personal_data_purge_expired(*, now: datetime.datetime | None = None) -> RetentionResult:
+    """Everything retention does, in one call: signers anonymised, old messages deleted."""
+    now = now or timezone.now()
+    return RetentionResult(
+        signatures_anonymised=signatures_anonymise_expired(now=now),
+        enquiries_deleted=enquiries_delete_expired(now=now),
+    )

@@ -1,0 +1,392 @@
+"""Subject access and erasure: everything held about one person, as a copy or removed.
+
+A person is found by their email, or by their name and postcode folded the way the sign
+form folds them, so ``ADA  lovelace`` at ``cr01ny`` finds what ``Ada Lovelace`` signed at
+``CR0 1NY``. Erasing deletes what was found (so a petition's count goes down) and leaves an
+:class:`ErasureRecord` that says how much went and why, never whose it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from undersigned.contact.models import Enquiry
+from undersigned.petitions.models import PetitionPage, Signature
+from undersigned.petitions.selectors import signature_count_forget
+from undersigned.petitions.services import name_key
+from undersigned.places.postcodes import normalise_postcode
+from undersigned.site.errors import ApplicationError
+from undersigned.site.text import clean_text
+from undersigned.supporters.models import ErasureKind, ErasureRecord
+from undersigned.supporters.retention import ledger_services, log_entries_forget
+
+
+class SubjectMessages:
+    NOTHING_TO_SEARCH = gettext_lazy("Enter an email address, or a name and a postcode")
+    EMAIL_INVALID = gettext_lazy(
+        "Enter an email address in the correct format, like name@example.com"
+    )
+    NAME_WITHOUT_POSTCODE = gettext_lazy("Enter the postcode as well as the name")
+    POSTCODE_WITHOUT_NAME = gettext_lazy("Enter the name as well as the postcode")
+    POSTCODE_INVALID = gettext_lazy("Enter a real UK postcode, like CR0 1NY")
+    NOTE_IDENTIFIES = gettext_lazy(
+        "Keep the note free of personal details: say how the request came, not who made it"
+    )
+
+
+@dataclass(frozen=True)
+class DataSubject:
+    """The person whose data is looked for: an email, a name and postcode, or both."""
+
+    email: str = ""
+    name: str = ""
+    postcode: str = ""
+
+    @property
+    def name_key(self) -> str:
+        return name_key(self.name) if self.name else ""
+
+    @property
+    def by_name_and_postcode(self) -> bool:
+        return bool(self.name and self.postcode)
+
+    def as_query(self) -> dict[str, str]:
+        """The search as GET or POST parameters, to carry it from one screen to the next."""
+        return {"email": self.email, "name": self.name, "postcode": self.postcode}
+
+
+def data_subject_build(*, email: str = "", name: str = "", postcode: str = "") -> DataSubject:
+    """Check and normalise what an organiser typed; raises :class:`ApplicationError`."""
+    email = clean_text(email).lower()
+    name = clean_text(name)
+    raw_postcode = clean_text(postcode)
+    if not (email or name or raw_postcode):
+        raise ApplicationError(str(SubjectMessages.NOTHING_TO_SEARCH))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ApplicationError(str(SubjectMessages.EMAIL_INVALID)) from None
+    if name and not raw_postcode:
+        raise ApplicationError(str(SubjectMessages.NAME_WITHOUT_POSTCODE))
+    if raw_postcode and not name:
+        raise ApplicationError(str(SubjectMessages.POSTCODE_WITHOUT_NAME))
+    normalised = normalise_postcode(raw_postcode) if raw_postcode else ""
+    if normalised is None:
+        raise ApplicationError(str(SubjectMessages.POSTCODE_INVALID))
+    return DataSubject(email=email, name=name, postcode=normalised)
+
+
+def _row(instance: models.Model) -> dict[str, Any]:
+    """Every stored column of a row, by field name (foreign keys as their key)."""
+    return {f.name: f.value_from_object(instance) for f in instance._meta.concrete_fields}
+
+
+@dataclass
+class HeldRows:
+    """Rows of one kind held about the person, from a model another app may add later."""
+
+    label: str
+    rows: list[models.Model] = field(default_factory=list)
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [_row(row) for row in self.rows]
+
+
+@dataclass
+class PersonalData:
+    """What is held about one person, gathered from every app that keeps personal data."""
+
+    subject: DataSubject
+    signatures: list[Signature]
+    enquiries: list[Enquiry]
+    other: list[HeldRows]
+    emails: set[str] = field(default_factory=set)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.signatures or self.enquiries or any(held.rows for held in self.other))
+
+    def as_export(self, *, data_controller: str = "") -> dict[str, Any]:
+        """The copy a person is given: plain JSON types (dates as ISO 8601 via the encoder)."""
+        signatures = []
+        for signature in self.signatures:
+            row = _row(signature)
+            row["petition"] = {
+                "id": signature.petition_id,
+                "title": signature.petition.title,
+                "target": signature.petition.target,
+                "organiser": signature.petition.organiser_name,
+            }
+            row["counted"] = signature.state == "counted"
+            signatures.append(row)
+        enquiries = []
+        for enquiry in self.enquiries:
+            row = _row(enquiry)
+            row["ward"] = enquiry.ward.name if enquiry.ward else ""
+            enquiries.append(row)
+        return {
+            "generated_at": timezone.now(),
+            "data_controller": data_controller,
+            "searched_for": self.subject.as_query(),
+            "petition_signatures": signatures,
+            "contact_messages": enquiries,
+            **{held.label: held.as_dicts() for held in self.other},
+        }
+
+
+def _supporter_models() -> list[type[models.Model]]:
+    """The supporters app's other models that hold rows about a person (e.g. consent events).
+
+    Written to work with models added later: a model takes part if it has an ``email``
+    field or a foreign key to a signature.
+    """
+    found = []
+    for model in apps.get_app_config("supporters").get_models():
+        if model is ErasureRecord:
+            continue
+        if _supporter_filter_fields(model):
+            found.append(model)
+    return found
+
+
+def _supporter_filter_fields(model: type[models.Model]) -> list[str]:
+    fields = []
+    for f in model._meta.concrete_fields:
+        if f.name == "email" and isinstance(f, models.CharField):
+            fields.append("email")
+        elif f.is_relation and f.related_model is Signature:
+            fields.append(f.name)
+    return fields
+
+
+def signature_list_for_subject(*, subject: DataSubject) -> QuerySet[Signature]:
+    """Every signature of the person on every petition, in any state."""
+    match = Q()
+    if subject.email:
+        match |= Q(email__iexact=subject.email)
+    if subject.by_name_and_postcode:
+        match |= Q(name_key=subject.name_key, postcode=subject.postcode)
+    if not match:
+        return Signature.objects.none()
+    return (
+        Signature.objects.filter(match)
+        .select_related("petition")
+        .order_by("petition__title", "created_at")
+    )
+
+
+def _email_match(emails: set[str]) -> Q:
+    match = Q()
+    for email in sorted(emails):
+        match |= Q(email__iexact=email)
+    return match
+
+
+def enquiry_list_for_subject(
+    *, subject: DataSubject, emails: set[str] | None = None
+) -> QuerySet[Enquiry]:
+    """Messages the person sent through the contact form, with the team's notes on them.
+
+    ``emails`` are further addresses known to be theirs (from their signatures).
+    """
+    match = _email_match({subject.email, *(emails or set())} - {""})
+    if subject.by_name_and_postcode:
+        # Names are compared folded, as the sign form does; the postcode narrows it first.
+        same_name = [
+            pk
+            for pk, name in Enquiry.objects.filter(postcode=subject.postcode).values_list(
+                "pk", "name"
+            )
+            if name_key(name) == subject.name_key
+        ]
+        match |= Q(pk__in=same_name)
+    return (
+        Enquiry.objects.filter(match).select_related("ward", "assigned_team").order_by("created_at")
+    )
+
+
+def personal_data_get(*, subject: DataSubject) -> PersonalData:
+    """Everything held about ``subject``: their signatures, then whatever else carries an
+    email address of theirs (the one searched for, or one they signed with)."""
+    signatures = list(signature_list_for_subject(subject=subject))
+    emails = {subject.email} | {signature.email.lower() for signature in signatures}
+    emails.discard("")
+    other = []
+    for model in _supporter_models():
+        match = Q()
+        for name in _supporter_filter_fields(model):
+            if name == "email":
+                match |= _email_match(emails)
+            elif signatures:
+                match |= Q(**{f"{name}__in": [signature.pk for signature in signatures]})
+        rows = list(model._default_manager.filter(match)) if match else []
+        other.append(HeldRows(label=str(model._meta.verbose_name_plural), rows=rows))
+    return PersonalData(
+        subject=subject,
+        signatures=signatures,
+        enquiries=list(enquiry_list_for_subject(subject=subject, emails=emails)),
+        other=other,
+        emails=emails,
+    )
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    signatures_deleted: int
+    enquiries_deleted: int
+    other_removed: int
+    records: list[ErasureRecord]
+
+
+def _ledger_forget(*, data: PersonalData, performed_by) -> int:
+    """Take the person out of the consent ledger and the update deliveries.
+
+    Through the ledger's own services where they exist: a withdrawal is recorded ("on
+    erasure"), then the ledger keeps what was agreed and when but no longer whose address it
+    was. Without them, the rows found are deleted. Returns how many rows were found.
+    """
+    found = sum(len(held.rows) for held in data.other)
+    if not found:
+        return 0
+    ledger = ledger_services()
+    if ledger is None:  # pragma: no cover - the ledger is not installed
+        for held in data.other:
+            pks = [row.pk for row in held.rows]
+            if pks:
+                type(held.rows[0])._default_manager.filter(pk__in=pks).delete()
+        return found
+    from undersigned.supporters.models import ConsentEvent, UpdateDelivery
+
+    emails = data.emails
+    petition_ids = (
+        {s.petition_id for s in data.signatures}
+        | set(ConsentEvent.objects.filter(email__in=emails).values_list("petition_id", flat=True))
+        | set(
+            UpdateDelivery.objects.filter(email__in=emails).values_list(
+                "update__petition_id", flat=True
+            )
+        )
+    )
+    for petition in PetitionPage.objects.filter(pk__in=petition_ids):
+        for email in sorted(emails):
+            ledger.supporter_unsubscribe(
+                email=email, petition=petition, source="erasure", recorded_by=performed_by
+            )
+            ledger.supporter_records_anonymise(petition=petition, email=email)
+    return found
+
+
+_LOOKS_LIKE_EMAIL = re.compile(r"\S@\S")
+
+
+def _note_check(note: str, subject: DataSubject) -> None:
+    folded = note.casefold()
+    compact = "".join(folded.split())
+    names_them = (
+        _LOOKS_LIKE_EMAIL.search(note)
+        or (subject.email and subject.email.casefold() in folded)
+        or (subject.name and name_key(subject.name) in name_key(note))
+        or (subject.postcode and "".join(subject.postcode.casefold().split()) in compact)
+    )
+    if names_them:
+        raise ApplicationError(str(SubjectMessages.NOTE_IDENTIFIES))
+
+
+def personal_data_erase(
+    *, subject: DataSubject, performed_by=None, note: str = ""
+) -> ErasureResult:
+    """Delete everything held about ``subject`` and record that it happened, not about whom.
+
+    One record per petition that lost signatures (so that its lower count can be explained)
+    and one for messages and other rows not tied to a petition. The cached counts of those
+    petitions are dropped once the deletion is committed.
+    """
+    note = clean_text(note)[: ErasureRecord._meta.get_field("note").max_length]
+    _note_check(note, subject)
+    now = timezone.now()
+    with transaction.atomic():
+        data = personal_data_get(subject=subject)
+        per_petition = Counter(signature.petition_id for signature in data.signatures)
+        petitions = {signature.petition_id: signature.petition for signature in data.signatures}
+
+        other_removed = _ledger_forget(data=data, performed_by=performed_by)
+
+        signature_ids = [signature.pk for signature in data.signatures]
+        log_entries_forget(model=Signature, pks=signature_ids)
+        Signature.objects.filter(pk__in=signature_ids).delete()
+
+        enquiry_ids = [enquiry.pk for enquiry in data.enquiries]
+        log_entries_forget(model=Enquiry, pks=enquiry_ids)
+        Enquiry.objects.filter(pk__in=enquiry_ids).delete()
+
+        records = [
+            ErasureRecord.objects.create(
+                kind=ErasureKind.REQUEST,
+                petition=petitions[petition_id],
+                signatures_affected=count,
+                performed_by=performed_by,
+                performed_at=now,
+                note=note,
+            )
+            for petition_id, count in sorted(per_petition.items())
+        ]
+        if enquiry_ids or other_removed or not records:
+            records.append(
+                ErasureRecord.objects.create(
+                    kind=ErasureKind.REQUEST,
+                    signatures_affected=0,
+                    performed_by=performed_by,
+                    performed_at=now,
+                    note=_erasure_note(note, enquiries=len(enquiry_ids), other=other_removed),
+                )
+            )
+        for petition in petitions.values():
+            transaction.on_commit(
+                lambda petition=petition: signature_count_forget(petition=petition)
+            )
+    return ErasureResult(
+        signatures_deleted=len(signature_ids),
+        enquiries_deleted=len(enquiry_ids),
+        other_removed=other_removed,
+        records=records,
+    )
+
+
+def _erasure_note(note: str, *, enquiries: int, other: int) -> str:
+    parts = []
+    if enquiries:
+        parts.append(
+            ngettext(
+                "%(count)d contact-form message deleted",
+                "%(count)d contact-form messages deleted",
+                enquiries,
+            )
+            % {"count": enquiries}
+        )
+    if other:
+        parts.append(
+            ngettext(
+                "%(count)d consent-ledger or delivery record made anonymous",
+                "%(count)d consent-ledger or delivery records made anonymous",
+                other,
+            )
+            % {"count": other}
+        )
+    if not parts:
+        parts.append(_("nothing was found"))
+    summary = "; ".join(parts)
+    text = f"{note} ({summary})" if note else summary[:1].upper() + summary[1:]
+    return text[: ErasureRecord._meta.get_field("note").max_length]

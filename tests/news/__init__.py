@@ -1,0 +1,1 @@
+"""Tests for the news app: stories, sections, feeds, videos, newsletters, plain pages."""

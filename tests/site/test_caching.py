@@ -1,0 +1,50 @@
+"""Brief caching of expensive reads: reused while fresh, one rebuild at a time once stale."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+
+from undersigned.site.caching import cached_briefly, cached_forget
+
+
+def counter():
+    calls = []
+
+    def build():
+        calls.append(1)
+        return len(calls)
+
+    return build, calls
+
+
+def test_a_fresh_copy_is_reused_and_zero_seconds_means_no_caching():
+    build, _calls = counter()
+    assert cached_briefly("test:fresh", 30, build) == 1
+    assert cached_briefly("test:fresh", 30, build) == 1
+    assert cached_briefly("test:never", 0, build) == 2
+    assert cached_briefly("test:never", 0, build) == 3
+
+
+def test_a_stale_copy_is_served_while_another_caller_rebuilds_it():
+    build, calls = counter()
+    cache.set("test:stale", (0, "stale copy"), 300)
+    cache.add("test:stale:rebuilding", 1, 30)  # someone else is rebuilding
+
+    assert cached_briefly("test:stale", 30, build) == "stale copy"
+    assert calls == []
+
+
+def test_the_first_caller_after_it_goes_stale_rebuilds_it():
+    build, _calls = counter()
+    cache.set("test:stale", (0, "stale copy"), 300)
+
+    assert cached_briefly("test:stale", 30, build) == 1
+    assert cached_briefly("test:stale", 30, build) == 1
+    assert cache.get("test:stale:rebuilding") is None
+
+
+def test_forgetting_makes_the_next_caller_rebuild():
+    build, _calls = counter()
+    cached_briefly("test:forget", 30, build)
+    cached_forget("test:forget")
+    assert cached_briefly("test:forget", 30, build) == 2

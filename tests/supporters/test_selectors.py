@@ -1,0 +1,55 @@
+"""Who an update goes to: each address once, only with consent, never invalidated."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import PetitionPageFactory, SignatureFactory, SupporterSignatureFactory
+from undersigned.petitions.models import SignatureState
+from undersigned.supporters import selectors, services
+from undersigned.supporters.models import ConsentSource
+
+pytestmark = pytest.mark.django_db
+
+
+def test_recipients_are_the_signers_who_asked_for_updates_each_address_once(petition):
+    SupporterSignatureFactory(petition=petition, email="counted@example.org")
+    SupporterSignatureFactory(
+        petition=petition, email="counted@example.org", state=SignatureState.DUPLICATE
+    )
+    SupporterSignatureFactory(
+        petition=petition, email="again@example.org", state=SignatureState.DUPLICATE
+    )
+    SupporterSignatureFactory(
+        petition=petition, email="suspect@example.org", state=SignatureState.SUSPECT
+    )
+
+    emails = list(selectors.update_recipient_emails(petition=petition))
+
+    assert emails == ["again@example.org", "counted@example.org", "suspect@example.org"]
+    assert selectors.update_recipient_count(petition=petition) == 3
+
+
+def test_recipients_leave_out_no_consent_unsubscribed_invalidated_and_other_petitions(petition):
+    SupporterSignatureFactory(petition=petition, email="yes@example.org")
+    SignatureFactory(petition=petition, email="no-box@example.org")
+    SupporterSignatureFactory(
+        petition=petition, email="invalid@example.org", state=SignatureState.INVALIDATED
+    )
+    SupporterSignatureFactory(petition=petition, email="gone@example.org")
+    services.supporter_unsubscribe(
+        email="gone@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
+    )
+    SupporterSignatureFactory(petition=PetitionPageFactory(), email="other@example.org")
+
+    assert list(selectors.update_recipient_emails(petition=petition)) == ["yes@example.org"]
+
+
+def test_a_supporter_wants_updates_until_they_unsubscribe(petition):
+    SupporterSignatureFactory(petition=petition, email="ada@example.org")
+
+    assert selectors.supporter_wants_updates(email="Ada@Example.org", petition=petition)
+    services.supporter_unsubscribe(
+        email="ada@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
+    )
+    assert not selectors.supporter_wants_updates(email="ada@example.org", petition=petition)
