@@ -114,6 +114,35 @@ class PetitionPage(RoutablePageMixin, Page):
     personal_data_purged_at = models.DateTimeField(
         _("signers' personal data removed"), null=True, blank=True, editable=False
     )
+    signing_paused = models.BooleanField(
+        _("pause signing"),
+        default=False,
+        help_text=_(
+            "A kill switch for a petition under attack: the form is replaced by the message "
+            "below until you untick this. The petition stays open."
+        ),
+    )
+    signing_paused_message = models.TextField(
+        _("message while paused"),
+        blank=True,
+        help_text=_("Shown instead of the sign form. Leave empty for a standard message."),
+    )
+    honeypot_enabled = models.BooleanField(
+        _("honeypot field"),
+        default=True,
+        help_text=_(
+            "Adds a field people never see; signatures from robots that fill it in are kept "
+            "as suspect and not counted."
+        ),
+    )
+    proof_of_work_required = models.BooleanField(
+        _("ask for proof of work"),
+        default=False,
+        help_text=_(
+            "For a petition under attack: the signer's browser must spend a moment on a small "
+            "puzzle before the form is accepted. Needs JavaScript while it is on."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -131,6 +160,18 @@ class PetitionPage(RoutablePageMixin, Page):
         MultiFieldPanel(
             [FieldPanel("state"), FieldPanel("signature_goal"), FieldPanel("closes_at")],
             heading=_("Signing"),
+        ),
+    ]
+    settings_panels = [
+        *Page.settings_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("signing_paused"),
+                FieldPanel("signing_paused_message"),
+                FieldPanel("honeypot_enabled"),
+                FieldPanel("proof_of_work_required"),
+            ],
+            heading=_("Protection against abuse"),
         ),
     ]
     search_fields = [
@@ -200,6 +241,13 @@ class SignatureState(models.TextChoices):
     SUSPECT = "suspect", _("Suspect")
 
 
+class SuspectReason(models.TextChoices):
+    NONE = "", _("Not suspect")
+    PETITION_RATE_LIMIT = "petition_rate", _("Over the limit for one connection on this petition")
+    OVERALL_RATE_LIMIT = "overall_rate", _("Over the limit for one connection on the site")
+    HONEYPOT = "honeypot", _("Filled in the field people never see")
+
+
 class Signature(models.Model):
     """One submission of a petition's sign form. Only ``counted`` signatures are counted.
 
@@ -223,6 +271,9 @@ class Signature(models.Model):
     ip_hash = models.CharField(_("client IP (keyed hash)"), max_length=64, blank=True)
     state = models.CharField(
         _("state"), max_length=16, choices=SignatureState.choices, default=SignatureState.COUNTED
+    )
+    suspect_reason = models.CharField(
+        _("why suspect"), max_length=16, choices=SuspectReason.choices, blank=True
     )
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "undersigned.contact",
     "undersigned.supporters",
     "undersigned.handin",
+    "undersigned.abuse",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",

@@ -1,0 +1,1 @@
+"""Abuse controls: rate limits, honeypot and proof of work, trending signers, invalidation rules."""

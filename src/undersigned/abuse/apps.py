@@ -1,0 +1,11 @@
+"""Django app configuration for ``undersigned.abuse``."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AbuseConfig(AppConfig):
+    name = "undersigned.abuse"
+    label = "abuse"
+    verbose_name = _("Abuse controls")
+    default_auto_field = "django.db.models.BigAutoField"
