@@ -414,3 +414,18 @@ class HandinPackFactory(factory.django.DjangoModelFactory):
 
     petition = factory.SubFactory(PetitionPageFactory)
     include_addresses = False
+
+
+# Abuse controls
+
+
+class InvalidationRuleFactory(factory.django.DjangoModelFactory):
+    """A draft rule (not applied) matching one connection's IP hash on a petition."""
+
+    class Meta:
+        model = "abuse.InvalidationRule"
+
+    petition = factory.SubFactory(PetitionPageFactory)
+    kind = "ip_hash"
+    ip_hash = factory.Sequence(lambda n: f"{n:032x}")
+    note = "Dozens of signatures from one connection in a few minutes"

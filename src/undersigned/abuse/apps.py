@@ -9,3 +9,7 @@ class AbuseConfig(AppConfig):
     label = "abuse"
     verbose_name = _("Abuse controls")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the signal that forgets the cached settings when they are saved.
+        from undersigned.abuse import limits  # noqa: F401

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include(petitions_urls)),
+    path("", include("undersigned.abuse.urls")),
     path("", include("undersigned.supporters.urls")),
     path("", include(site_urls)),
     path("", include("undersigned.supporters.privacy_urls")),
@@ -32,3 +33,6 @@ if settings.DEBUG or settings.UNDERSIGNED_SERVE_MEDIA:
     ]
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A database outage is a 503 with Retry-After, not a 500 (see undersigned.site.outages).
+handler500 = "undersigned.site.outages.server_error"

@@ -1,5 +1,5 @@
 """Organisers' views in the Wagtail admin: petitions at a glance, support by area, closing,
-moderating signatures."""
+pausing signing, moderating signatures."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from undersigned.abuse import limits
 from undersigned.petitions import selectors, services
 from undersigned.petitions.models import PetitionPage, Signature
 from undersigned.petitions.views import support_context
@@ -38,7 +39,12 @@ def petition_overview(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request,
         "petitions/admin/overview.html",
-        {"rows": rows, "page_title": _("Petitions"), "header_icon": "form"},
+        {
+            "rows": rows,
+            "site_paused": limits.abuse_limits().signing_paused,
+            "page_title": _("Petitions"),
+            "header_icon": "form",
+        },
     )
 
 
@@ -83,6 +89,23 @@ def petition_close(request: HttpRequest, petition_id: int) -> HttpResponse:
             "header_icon": "form",
         },
     )
+
+
+@require_POST
+def petition_signing_pause(request: HttpRequest, petition_id: int, *, paused: bool) -> HttpResponse:
+    """The per-petition kill switch: pause signing (the form gives way to a message) or resume."""
+    petition = get_object_or_404(PetitionPage, pk=petition_id)
+    if not petition.permissions_for_user(request.user).can_publish():
+        raise PermissionDenied
+    services.petition_signing_pause(petition, paused=paused, user=request.user)
+    if paused:
+        message = _(
+            "Signing is paused on “%(title)s”. Its page shows a message instead of the form."
+        )
+    else:
+        message = _("Signing has resumed on “%(title)s”.")
+    messages.success(request, message % {"title": petition.title})
+    return redirect("petitions_admin:overview")
 
 
 def _back(request: HttpRequest, fallback: str) -> str:

@@ -1,4 +1,9 @@
-"""The sign form: field by field messages a person can act on, and nothing they typed lost."""
+"""The sign form: field by field messages a person can act on, and nothing they typed lost.
+
+On a petition that asks for them, the form also takes a honeypot (a field people never see)
+and a proof-of-work solution filled in by the page's script; the template renders both with
+empty values, so the page's HTML stays the same for everyone.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from undersigned.petitions.services import SignerDetails, SignMessages
 from undersigned.places.postcodes import find_postcode, normalise_postcode
-from undersigned.site.text import clean_text
+from undersigned.site.text import clean_multiline, clean_text
 
 
 class SignatureForm(forms.Form):
@@ -50,16 +55,45 @@ class SignatureForm(forms.Form):
 
     # Which question number (and which of its inputs) each field belongs to.
     QUESTIONS = {"name": 1, "address": 2, "postcode": 2, "email": 3, "wants_updates": 3}
+    # Named like a field robots expect to fill in; people never see it.
+    HONEYPOT_FIELD = "website"
+    PROOF_OF_WORK_FIELD = "proof_of_work"
 
-    def __init__(self, *args, consent_text: str, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        consent_text: str,
+        honeypot: bool = False,
+        proof_of_work: bool = False,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["wants_updates"].label = consent_text
+        self.honeypot = honeypot
+        self.proof_of_work = proof_of_work
+        # No length limits: an error on a field nobody sees would help no one.
+        if honeypot:
+            self.fields[self.HONEYPOT_FIELD] = forms.CharField(required=False)
+        if proof_of_work:
+            self.fields[self.PROOF_OF_WORK_FIELD] = forms.CharField(required=False)
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return self.honeypot and bool(self.cleaned_data.get(self.HONEYPOT_FIELD))
+
+    @property
+    def proof_of_work_solution(self) -> str:
+        return self.cleaned_data.get(self.PROOF_OF_WORK_FIELD, "")
 
     def clean_name(self) -> str:
         name = clean_text(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(SignMessages.NAME_MISSING, code="required")
         return name
+
+    def clean_address(self) -> str:
+        # Tidied as it will be stored, so that an address of invisible characters is missing.
+        return clean_multiline(self.cleaned_data["address"])
 
     def clean_postcode(self) -> str:
         raw = self.cleaned_data["postcode"]
@@ -71,7 +105,8 @@ class SignatureForm(forms.Form):
         return postcode
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
+        # Checked as it will be stored: "ada@\u200b.org" would be "ada@.org" once tidied.
+        email = clean_text(self.cleaned_data["email"])
         if email:
             try:
                 validate_email(email)

@@ -1,4 +1,4 @@
-"""Writes for petitions: signing, closing, and moderating signatures."""
+"""Writes for petitions: signing, closing, pausing, and moderating signatures."""
 
 from __future__ import annotations
 
@@ -8,18 +8,22 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from undersigned.abuse import limits
 from undersigned.petitions import selectors
 from undersigned.petitions.models import (
     PetitionPage,
     PetitionState,
     Signature,
     SignatureState,
+    SuspectReason,
 )
 from undersigned.places.postcodes import find_postcode, normalise_postcode
 from undersigned.places.selectors import postcode_lookup
@@ -44,6 +48,20 @@ class SignMessages:
         "Enter your email address to be kept up to date, or untick the box"
     )
     CLOSED = gettext_lazy("This petition is closed and no longer takes signatures.")
+    PROOF_OF_WORK_MISSING = gettext_lazy(
+        "To protect this petition from automated signatures, your browser must do a quick "
+        "check before it can sign, and the check needs JavaScript. Please turn JavaScript on "
+        "(or wait until the form says your browser is checked) and send the form again. "
+        "Everything you typed is still here."
+    )
+    PROOF_OF_WORK_EXPIRED = gettext_lazy(
+        "Your browser's check ran out of time. It is checking again: when the form says it is "
+        "done, send it again. Everything you typed is still here."
+    )
+    PROOF_OF_WORK_FAILED = gettext_lazy(
+        "Your browser's check could not be confirmed. It is checking again: when the form says "
+        "it is done, send it again. Everything you typed is still here."
+    )
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,10 @@ class SignResult:
     def counted(self) -> bool:
         return self.signature.state == SignatureState.COUNTED
 
+    @property
+    def suspect(self) -> bool:
+        return self.signature.state == SignatureState.SUSPECT
+
 
 def name_key(name: str) -> str:
     """The form of a name used to spot the same person signing twice."""
@@ -78,9 +100,26 @@ def hash_client_ip(ip: str) -> str:
     return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def petition_ensure_accepting(petition: PetitionPage) -> None:
+def petition_ensure_accepting(
+    petition: PetitionPage, *, abuse: limits.AbuseLimits | None = None
+) -> None:
     if not petition.is_accepting_signatures():
         raise ApplicationError(str(SignMessages.CLOSED), extra={"state": petition.state})
+    paused = limits.signing_paused_message(petition=petition, limits=abuse)
+    if paused:
+        raise ApplicationError(paused, extra={"paused": True})
+
+
+def _fits(value: str, field: str) -> bool:
+    return len(value) <= Signature._meta.get_field(field).max_length
+
+
+def _is_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _find_original(petition: PetitionPage, *, email: str, key: str, postcode: str):
@@ -100,13 +139,24 @@ def _find_original(petition: PetitionPage, *, email: str, key: str, postcode: st
     )
 
 
-def sign(*, petition: PetitionPage, signer: SignerDetails, ip_hash: str = "") -> SignResult:
+def sign(
+    *,
+    petition: PetitionPage,
+    signer: SignerDetails,
+    ip_hash: str = "",
+    honeypot_filled: bool = False,
+) -> SignResult:
     """Store a signature for ``petition``: counted if it is the person's first, else a duplicate.
 
-    The caller shows the same thank-you page either way, so nobody can use the form to find
-    out whether someone has signed. Raises :class:`ApplicationError` if the petition is closed.
+    A signature that filled in the honeypot, or comes from a connection (``ip_hash``) over
+    its rate limit, is kept as ``suspect`` with the reason and not counted, unless the person
+    already signed (then it is a duplicate, as ever). The caller shows the same thank-you
+    page in every case, so nobody can use the form to find out whether someone has signed,
+    nor tune an attack to the limits. Raises :class:`ApplicationError` if the petition is
+    closed or signing is paused.
     """
-    petition_ensure_accepting(petition)
+    abuse = limits.abuse_limits()
+    petition_ensure_accepting(petition, abuse=abuse)
 
     name = clean_text(signer.name)
     address = clean_multiline(signer.address)
@@ -117,8 +167,14 @@ def sign(*, petition: PetitionPage, signer: SignerDetails, ip_hash: str = "") ->
     email = clean_text(signer.email).lower()
     if not name:
         raise ApplicationError(str(SignMessages.NAME_MISSING))
+    if not _fits(name, "name"):
+        raise ApplicationError(str(SignMessages.NAME_TOO_LONG))
+    if not _fits(address, "address"):
+        raise ApplicationError(str(SignMessages.ADDRESS_TOO_LONG))
     if not (address or postcode):
         raise ApplicationError(str(SignMessages.PLACE_MISSING))
+    if email and not (_fits(email, "email") and _is_email(email)):
+        raise ApplicationError(str(SignMessages.EMAIL_INVALID))
     if signer.wants_updates and not email:
         raise ApplicationError(str(SignMessages.EMAIL_NEEDED_FOR_UPDATES))
 
@@ -129,6 +185,19 @@ def sign(*, petition: PetitionPage, signer: SignerDetails, ip_hash: str = "") ->
         else None
     )
     key = name_key(name)
+
+    def suspect_reason_find() -> SuspectReason:
+        if honeypot_filled:
+            return SuspectReason.HONEYPOT
+        return limits.signing_limit_check(petition_id=petition.pk, ip_hash=ip_hash, limits=abuse)
+
+    # Rate counters kept in the database are counted inside the signature's transaction: one
+    # commit instead of two, and a retry below (which rolls the first try back) counts once.
+    # Counters in Redis are counted before it, so that the transaction never waits on the
+    # network (a retry then counts twice, which only a race between two same-person
+    # signatures causes).
+    counted_inside = limits.counted_in_database()
+    suspect_reason = None if counted_inside else suspect_reason_find()
     # Where the signer lives, from the postcode table (a primary-key read; empty when unknown).
     place = postcode_lookup(postcode=postcode) if postcode else None
     # Two first signatures by one person can race on PostgreSQL: the partial unique
@@ -136,7 +205,15 @@ def sign(*, petition: PetitionPage, signer: SignerDetails, ip_hash: str = "") ->
     for attempt in range(2):
         try:
             with transaction.atomic():
+                if counted_inside:
+                    suspect_reason = suspect_reason_find()
                 original = _find_original(petition, email=email, key=key, postcode=postcode)
+                if original:
+                    state, reason = SignatureState.DUPLICATE, SuspectReason.NONE
+                elif suspect_reason:
+                    state, reason = SignatureState.SUSPECT, suspect_reason
+                else:
+                    state, reason = SignatureState.COUNTED, SuspectReason.NONE
                 signature = Signature.objects.create(
                     petition=petition,
                     name=name,
@@ -149,7 +226,8 @@ def sign(*, petition: PetitionPage, signer: SignerDetails, ip_hash: str = "") ->
                     consent_version=consent.version if consent else "",
                     consented_at=now if consent else None,
                     ip_hash=ip_hash,
-                    state=SignatureState.DUPLICATE if original else SignatureState.COUNTED,
+                    state=state,
+                    suspect_reason=reason,
                     duplicate_of=original,
                     created_at=now,
                     ward_code=place.ward_code if place else "",
@@ -166,6 +244,37 @@ def sign(*, petition: PetitionPage, signer: SignerDetails, ip_hash: str = "") ->
         # recount on every request at the peak, which is what the cache is there to avoid.
         return SignResult(signature=signature)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@transaction.atomic
+def petition_signing_pause(
+    petition: PetitionPage, *, paused: bool, message: str | None = None, user=None
+) -> PetitionPage:
+    """Pause signing on ``petition`` (or resume it), and publish that change at once.
+
+    ``message`` (if given) replaces what signers see instead of the form. A draft waiting to be
+    published keeps its edits and gets the same switch, so publishing it later does not undo
+    the pause; nothing else of the draft goes live.
+    """
+    live = PetitionPage.objects.select_for_update().get(pk=petition.pk)
+    draft = live.get_latest_revision_as_object() if live.has_unpublished_changes else None
+    changed = live.signing_paused != paused or (
+        message is not None and live.signing_paused_message != message
+    )
+    if not changed:
+        return live
+    for page in (live, draft):
+        if page is None:
+            continue
+        page.signing_paused = paused
+        if message is not None:
+            page.signing_paused_message = message
+    revision = live.save_revision(user=user, log_action=False, clean=False)
+    revision.publish(user=user, log_action=True)
+    if draft is not None:
+        draft.save_revision(user=user, log_action=False, clean=False)
+    live.refresh_from_db()
+    return live
 
 
 @transaction.atomic

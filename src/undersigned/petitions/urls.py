@@ -1,11 +1,12 @@
 """URLs of the petitions app that are not pages in the CMS tree."""
 
-from django.urls import path
+from django.urls import re_path
 
 from undersigned.petitions import views
 
 app_name = "petitions"
 
 urlpatterns = [
-    path("petitions/<slug:slug>.json", views.petition_json, name="json"),
+    # Page slugs may be Unicode ("café-closure"), which Django's <slug:> converter refuses.
+    re_path(r"^petitions/(?P<slug>[-\w]+)\.json$", views.petition_json, name="json"),
 ]

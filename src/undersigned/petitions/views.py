@@ -5,12 +5,14 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
+from undersigned.abuse import limits, proof_of_work
+from undersigned.abuse.proof_of_work import ProofProblem
 from undersigned.petitions import selectors, services
 from undersigned.petitions.forms import SignatureForm
 from undersigned.petitions.models import PetitionPage
@@ -89,15 +91,26 @@ def _support_context_build(petition: PetitionPage, *, limit: int | None) -> dict
 
 
 def _render_petition(
-    request: HttpRequest, petition: PetitionPage, form: SignatureForm, status: int = 200
+    request: HttpRequest,
+    petition: PetitionPage,
+    form: SignatureForm,
+    *,
+    abuse: limits.AbuseLimits,
+    status: int = 200,
 ) -> HttpResponse:
+    # Nothing here may depend on the visitor: the page's HTML can be cached and shared.
     response = petition.render(
         request,
         context_overrides={
             "form": form,
             "accepting": petition.is_accepting_signatures(),
+            "signing_paused_message": limits.signing_paused_message(
+                petition=petition, limits=abuse
+            ),
             "page_url": request.build_absolute_uri(petition.get_url(request)),
-            "support": support_context(petition, limit=PUBLIC_AREA_ROWS),
+            "support": None
+            if limits.breakdowns_paused(limits=abuse)
+            else support_context(petition, limit=PUBLIC_AREA_ROWS),
             **_count_context(petition),
         },
     )
@@ -105,26 +118,69 @@ def _render_petition(
     return response
 
 
-def petition_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse:
-    consent = updates_consent_wording(organiser_name=petition.organiser_name)
-    if request.method != "POST":
-        return _render_petition(request, petition, SignatureForm(consent_text=consent.text))
+def _ip_hash(request: HttpRequest) -> str:
+    # No address (a misconfigured proxy or socket): no hash, rather than one hash that every
+    # such signer would share, and so one rate limit that they would all go over together.
+    ip = client_ip(request)
+    return services.hash_client_ip(ip) if ip else ""
 
-    form = SignatureForm(request.POST, consent_text=consent.text)
-    if not petition.is_accepting_signatures():
-        return _render_petition(request, petition, form, status=409)
+
+PROOF_OF_WORK_MESSAGES = {
+    ProofProblem.MISSING: services.SignMessages.PROOF_OF_WORK_MISSING,
+    ProofProblem.EXPIRED: services.SignMessages.PROOF_OF_WORK_EXPIRED,
+}
+
+
+PAGE_METHODS = ["GET", "HEAD", "POST"]
+
+
+def petition_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse:
+    if request.method not in PAGE_METHODS:
+        return HttpResponseNotAllowed(
+            PAGE_METHODS,
+            _("This page can be read and its form sent, nothing else. Nothing was saved."),
+            content_type="text/plain; charset=utf-8",
+        )
+    consent = updates_consent_wording(organiser_name=petition.organiser_name)
+    abuse = limits.abuse_limits()
+    form = SignatureForm(
+        request.POST if request.method == "POST" else None,
+        consent_text=consent.text,
+        honeypot=petition.honeypot_enabled,
+        proof_of_work=petition.proof_of_work_required,
+    )
+    if request.method != "POST":
+        return _render_petition(request, petition, form, abuse=abuse)
+
+    # Closed, not open yet or paused: the page says so instead of showing the form, and
+    # nothing is stored. 409 rather than 503: the server is fine, the petition's state says
+    # no (and a proxy in front keeps its hands off a 4xx page, so the message gets through).
+    if not petition.is_accepting_signatures() or limits.signing_paused_message(
+        petition=petition, limits=abuse
+    ):
+        return _render_petition(request, petition, form, abuse=abuse, status=409)
     if not form.is_valid():
-        return _render_petition(request, petition, form)
+        return _render_petition(request, petition, form, abuse=abuse)
+    if petition.proof_of_work_required:
+        problem = proof_of_work.solution_check(form.proof_of_work_solution)
+        if problem is not None:
+            message = PROOF_OF_WORK_MESSAGES.get(
+                problem, services.SignMessages.PROOF_OF_WORK_FAILED
+            )
+            form.add_error(None, message)
+            return _render_petition(request, petition, form, abuse=abuse)
     try:
         services.sign(
             petition=petition,
             signer=form.signer_details(),
-            ip_hash=services.hash_client_ip(client_ip(request)),
+            ip_hash=_ip_hash(request),
+            honeypot_filled=form.honeypot_filled,
         )
     except ApplicationError as error:
-        # Closed between the check above and the write, or a rule the form does not know.
+        # Closed or paused between the check above and the write, or a rule the form does
+        # not know.
         form.add_error(None, error.message)
-        return _render_petition(request, petition, form, status=409)
+        return _render_petition(request, petition, form, abuse=abuse, status=409)
     return redirect(petition.thank_you_url)
 
 
@@ -168,7 +224,7 @@ def thank_you_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse
     )
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=2)
 def petition_json(request: HttpRequest, slug: str) -> JsonResponse:
     petition = selectors.petition_get_live(slug=slug)

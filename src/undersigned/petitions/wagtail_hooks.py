@@ -60,6 +60,7 @@ class SignatureViewSet(ModelViewSet):
         "consent_version",
         "consented_at",
         "state",
+        "suspect_reason",
         "duplicate_of",
         "created_at",
         "state_changed_at",
@@ -98,6 +99,18 @@ admin_urls = (
     [
         path("", admin_views.petition_overview, name="overview"),
         path("<int:petition_id>/close/", admin_views.petition_close, name="close"),
+        path(
+            "<int:petition_id>/pause/",
+            admin_views.petition_signing_pause,
+            {"paused": True},
+            name="pause",
+        ),
+        path(
+            "<int:petition_id>/resume/",
+            admin_views.petition_signing_pause,
+            {"paused": False},
+            name="resume",
+        ),
         path("<int:petition_id>/support/", admin_views.petition_support, name="support"),
         path(
             "signatures/<int:signature_id>/<str:action>/",

@@ -1,0 +1,125 @@
+"""Rate limits and kill switches for the sign path, read cheaply on every request.
+
+The organisers' settings (:class:`~undersigned.abuse.models.AbuseSettings`) are read through
+a short-lived cache, so that signing adds no settings query per request; a change in the
+admin shows within a few seconds everywhere (at once in the process that saved it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from undersigned.abuse import store
+from undersigned.abuse.models import AbuseSettings
+from undersigned.petitions.models import SuspectReason
+from undersigned.site.caching import cached_briefly, cached_forget
+
+if TYPE_CHECKING:
+    from undersigned.petitions.models import PetitionPage
+
+SETTINGS_CACHE_KEY = "abuse:settings:v1"
+SETTINGS_CACHE_SECONDS = 5
+
+SIGNING_PAUSED_STANDARD = _(
+    "Signing is paused for a while. Please come back later: every signature made so far "
+    "still counts."
+)
+
+
+@dataclass(frozen=True)
+class AbuseLimits:
+    """A snapshot of the site-wide abuse settings (small, so that it caches well)."""
+
+    per_petition_limit: int
+    overall_limit: int
+    window_minutes: int
+    signing_paused: bool
+    signing_paused_message: str
+    breakdowns_paused: bool
+    proof_of_work_difficulty: int
+
+
+def _abuse_limits_load() -> AbuseLimits:
+    current = AbuseSettings.load()
+    return AbuseLimits(
+        per_petition_limit=current.per_petition_limit,
+        overall_limit=current.overall_limit,
+        window_minutes=current.window_minutes,
+        signing_paused=current.signing_paused,
+        signing_paused_message=current.signing_paused_message,
+        breakdowns_paused=current.breakdowns_paused,
+        proof_of_work_difficulty=current.proof_of_work_difficulty,
+    )
+
+
+def abuse_limits() -> AbuseLimits:
+    """The site-wide settings, at most a few seconds old."""
+    return cached_briefly(SETTINGS_CACHE_KEY, SETTINGS_CACHE_SECONDS, _abuse_limits_load)
+
+
+@receiver(post_save, sender=AbuseSettings, dispatch_uid="abuse_limits_forget")
+def abuse_limits_forget(**kwargs) -> None:
+    cached_forget(SETTINGS_CACHE_KEY)
+
+
+def signing_limit_check(
+    *,
+    petition_id: int,
+    ip_hash: str,
+    now: float | None = None,
+    limits: AbuseLimits | None = None,
+) -> SuspectReason:
+    """Count one signature from ``ip_hash`` and say which limit, if any, it goes over.
+
+    Fixed windows of ``window_minutes``: one counter per connection per petition and one per
+    connection across the site, both counted in one round trip. The keys hold the keyed
+    hash only, never an address. A limit of 0 is off; an empty ``ip_hash`` is never limited.
+    """
+    if not ip_hash:
+        return SuspectReason.NONE
+    limits = limits or abuse_limits()
+    checks = [
+        (
+            f"sign:petition:{petition_id}:{ip_hash}",
+            limits.per_petition_limit,
+            SuspectReason.PETITION_RATE_LIMIT,
+        ),
+        (f"sign:all:{ip_hash}", limits.overall_limit, SuspectReason.OVERALL_RATE_LIMIT),
+    ]
+    checks = [check for check in checks if check[1]]
+    if not checks:
+        return SuspectReason.NONE
+    counts = store.hits([key for key, _, _ in checks], limits.window_minutes * 60, now=now)
+    for (_key, limit, reason), count in zip(checks, counts, strict=True):
+        if count > limit:
+            return reason
+    return SuspectReason.NONE
+
+
+def counted_in_database() -> bool:
+    """Whether the rate counters go to the database (no Redis, or Redis is down), so that a
+    caller can count them inside its own transaction."""
+    return store.backend_is_database()
+
+
+def signing_paused_message(
+    *, petition: PetitionPage, limits: AbuseLimits | None = None
+) -> str | None:
+    """What to show instead of the sign form if signing is paused (on the petition or the
+    whole site), else ``None``."""
+    if petition.signing_paused:
+        return petition.signing_paused_message.strip() or str(SIGNING_PAUSED_STANDARD)
+    limits = limits or abuse_limits()
+    if limits.signing_paused:
+        return limits.signing_paused_message.strip() or str(SIGNING_PAUSED_STANDARD)
+    return None
+
+
+def breakdowns_paused(*, limits: AbuseLimits | None = None) -> bool:
+    """Whether the public "Support by area" section is turned off to spare the database."""
+    return (limits or abuse_limits()).breakdowns_paused

@@ -1,0 +1,122 @@
+"""Rate limits per connection, per petition and across the site, on either shared store."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.abuse.redis_server import forget_keys, redis_url_or_skip, unique
+from undersigned.abuse import limits, store
+from undersigned.abuse.models import AbuseSettings, RateCount
+from undersigned.petitions.models import SuspectReason
+
+# The start of an hour, so that the window (60 minutes in these tests) is predictable.
+START = 1_800_000_000.0 - 1_800_000_000.0 % 3600
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["database", "redis"])
+def backend(request, settings):
+    """Runs a test on the database store and again on Redis (skipped if Redis is not there)."""
+    if request.param == "redis":
+        settings.REDIS_URL = redis_url_or_skip()
+    else:
+        settings.REDIS_URL = ""
+    return request.param
+
+
+@pytest.fixture
+def client_hash(backend, settings):
+    """A keyed IP hash of its own: on Redis, runs side by side never count the same key."""
+    ip_hash = unique("ip")
+    yield ip_hash
+    if backend == "redis":
+        forget_keys(settings.REDIS_URL, f"{store.DEFAULT_PREFIX}*{ip_hash}*")
+
+
+@pytest.fixture
+def strict(db):
+    current = AbuseSettings.load()
+    current.per_petition_limit = 3
+    current.overall_limit = 5
+    current.window_minutes = 60
+    current.save()  # forgets the cached settings
+    return current
+
+
+def check(petition_id: int, ip_hash: str, now: float = START) -> SuspectReason:
+    return limits.signing_limit_check(petition_id=petition_id, ip_hash=ip_hash, now=now)
+
+
+def test_signatures_within_the_per_petition_limit_are_not_suspect_and_the_next_one_is(
+    strict, client_hash
+):
+    within = [check(1, client_hash) for _ in range(3)]
+
+    assert within == [SuspectReason.NONE] * 3
+    assert check(1, client_hash) == SuspectReason.PETITION_RATE_LIMIT
+    assert check(1, client_hash) == SuspectReason.PETITION_RATE_LIMIT
+
+
+def test_the_overall_limit_counts_one_connection_across_every_petition(strict, client_hash):
+    spread = [check(petition_id, client_hash) for petition_id in (1, 2, 3, 1, 2)]
+
+    assert spread == [SuspectReason.NONE] * 5
+    assert check(3, client_hash) == SuspectReason.OVERALL_RATE_LIMIT
+
+
+def test_other_connections_have_their_own_counts(strict, client_hash):
+    for _ in range(4):
+        check(1, client_hash)
+
+    assert check(1, client_hash + "-neighbour") == SuspectReason.NONE
+
+
+def test_the_counts_start_again_in_the_next_window(strict, client_hash):
+    for _ in range(4):
+        check(1, client_hash, now=START + 10)
+
+    assert check(1, client_hash, now=START + 3599) == SuspectReason.PETITION_RATE_LIMIT
+    assert check(1, client_hash, now=START + 3600) == SuspectReason.NONE
+
+
+def test_a_limit_of_zero_is_off(strict, client_hash):
+    strict.per_petition_limit = 0
+    strict.overall_limit = 0
+    strict.save()
+
+    assert [check(1, client_hash) for _ in range(20)] == [SuspectReason.NONE] * 20
+
+
+def test_without_an_ip_hash_nothing_is_limited_or_counted(strict, backend):
+    assert [check(1, "") for _ in range(10)] == [SuspectReason.NONE] * 10
+    assert not RateCount.objects.exists()
+
+
+def test_a_change_in_the_admin_applies_at_once_in_the_process_that_saved_it(strict, client_hash):
+    assert check(1, client_hash) == SuspectReason.NONE  # the settings are now cached
+
+    strict.per_petition_limit = 1
+    strict.save()
+
+    assert check(1, client_hash) == SuspectReason.PETITION_RATE_LIMIT
+
+
+def test_the_counters_keys_hold_the_hash_and_never_anything_else_of_the_client(strict, settings):
+    settings.REDIS_URL = ""
+    check(7, "0123456789abcdef")
+
+    keys = sorted(row.key for row in RateCount.objects.all())
+    assert [key.rsplit(":", 1)[0] for key in keys] == [
+        "sign:all:0123456789abcdef",
+        "sign:petition:7:0123456789abcdef",
+    ]
+
+
+def test_the_settings_are_read_once_and_then_from_the_cache(strict, django_assert_num_queries):
+    limits.abuse_limits()
+
+    with django_assert_num_queries(0):
+        snapshot = limits.abuse_limits()
+
+    assert snapshot.per_petition_limit == 3

@@ -1,0 +1,416 @@
+"""Abuse controls on the sign path: rate limits, honeypot, proof of work, kill switches."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from html import escape
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import PetitionPageFactory, SignatureFactory
+from undersigned.abuse import proof_of_work
+from undersigned.abuse.limits import SIGNING_PAUSED_STANDARD
+from undersigned.abuse.models import AbuseSettings, RateCount
+from undersigned.petitions import selectors, services
+from undersigned.petitions.models import Signature, SignatureState, SuspectReason
+from undersigned.petitions.services import SignerDetails, SignMessages
+from undersigned.site.errors import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _counters_in_the_database(settings):
+    settings.REDIS_URL = ""
+
+
+def abuse_settings(**values) -> AbuseSettings:
+    current = AbuseSettings.load()
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.save()  # forgets the cached copy
+    return current
+
+
+def signer(n: int) -> dict[str, str]:
+    return {"name": f"Signer Number{n}", "postcode": "CR0 1NY", "email": f"s{n}@example.org"}
+
+
+def from_address(ip: str) -> Client:
+    return Client(REMOTE_ADDR=ip)
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def shows(response, text) -> bool:
+    return escape(str(text)) in html(response)
+
+
+def same_response(first, second) -> None:
+    """Byte for byte: status, headers (cookies aside) and body."""
+    assert first.status_code == second.status_code
+    assert first.content == second.content
+    assert dict(first.headers) == dict(second.headers)
+
+
+# Rate limits
+
+
+def test_a_signature_over_the_per_petition_limit_is_kept_as_suspect_and_not_counted(petition):
+    abuse_settings(per_petition_limit=2, overall_limit=100)
+    client = from_address("203.0.113.7")
+
+    responses = [client.post(petition.url, signer(n)) for n in range(3)]
+
+    over = Signature.objects.get(email="s2@example.org")
+    assert over.state == SignatureState.SUSPECT
+    assert over.suspect_reason == SuspectReason.PETITION_RATE_LIMIT
+    assert Signature.objects.filter(state=SignatureState.COUNTED).count() == 2
+    assert selectors.signature_count(petition=petition) == 2
+    # The signer over the limit is told exactly what the others were told.
+    same_response(responses[2], responses[1])
+    assert responses[2]["Location"] == f"{petition.url}thank-you/"
+    same_response(client.get(responses[2]["Location"]), client.get(responses[1]["Location"]))
+
+
+def test_the_overall_limit_counts_one_connection_across_petitions(home):
+    abuse_settings(per_petition_limit=100, overall_limit=2)
+    first, second = PetitionPageFactory(), PetitionPageFactory()
+    client = from_address("203.0.113.7")
+
+    client.post(first.url, signer(1))
+    client.post(second.url, signer(2))
+    response = client.post(second.url, signer(3))
+
+    assert response.status_code == 302
+    over = Signature.objects.get(email="s3@example.org")
+    assert over.state == SignatureState.SUSPECT
+    assert over.suspect_reason == SuspectReason.OVERALL_RATE_LIMIT
+
+
+def test_another_connection_is_not_held_back_by_one_over_its_limit(petition):
+    abuse_settings(per_petition_limit=1)
+    busy = from_address("203.0.113.7")
+    busy.post(petition.url, signer(1))
+    busy.post(petition.url, signer(2))
+
+    from_address("198.51.100.9").post(petition.url, signer(3))
+
+    assert Signature.objects.get(email="s3@example.org").state == SignatureState.COUNTED
+
+
+def test_the_counters_never_hold_the_client_address(petition):
+    from_address("203.0.113.7").post(petition.url, signer(1))
+
+    keys = list(RateCount.objects.values_list("key", flat=True))
+    assert len(keys) == 2
+    assert not any("203.0.113.7" in key for key in keys)
+    assert all(Signature.objects.get().ip_hash in key for key in keys)
+
+
+def test_a_suspect_signature_can_be_restored_and_then_counts(petition):
+    abuse_settings(per_petition_limit=1)
+    client = from_address("203.0.113.7")
+    client.post(petition.url, signer(1))
+    client.post(petition.url, signer(2))
+    suspect = Signature.objects.get(state=SignatureState.SUSPECT)
+
+    services.signature_restore(signature=suspect)
+
+    assert selectors.signature_count(petition=petition) == 2
+
+
+def test_a_person_over_the_limit_who_already_signed_is_a_duplicate_as_ever(petition):
+    abuse_settings(per_petition_limit=1)
+    client = from_address("203.0.113.7")
+    client.post(petition.url, signer(1))
+
+    client.post(petition.url, signer(1))
+
+    repeat = Signature.objects.order_by("created_at").last()
+    assert repeat.state == SignatureState.DUPLICATE
+    assert selectors.signature_count(petition=petition) == 1
+
+
+# Honeypot
+
+
+def test_the_honeypot_is_off_screen_labelled_for_people_and_out_of_the_tab_order(client, petition):
+    page = html(client.get(petition.url))
+
+    assert '<div class="sign-form__extra">' in page
+    assert "Leave this box empty" in page
+    assert (
+        '<input type="text" name="website" id="id_website" value="" tabindex="-1" '
+        'autocomplete="off">'
+    ) in page
+    assert "abuse/sign-form.css" in page
+
+
+def test_a_filled_in_honeypot_is_kept_as_suspect_and_gets_the_usual_thank_you(client, petition):
+    human = client.post(petition.url, signer(1))
+
+    robot = client.post(petition.url, {**signer(2), "website": "https://spam.example"})
+
+    caught = Signature.objects.get(email="s2@example.org")
+    assert caught.state == SignatureState.SUSPECT
+    assert caught.suspect_reason == SuspectReason.HONEYPOT
+    assert selectors.signature_count(petition=petition) == 1
+    same_response(robot, human)
+
+
+def test_with_the_honeypot_off_there_is_no_such_field_and_it_is_ignored(client, home):
+    petition = PetitionPageFactory(honeypot_enabled=False)
+
+    page = html(client.get(petition.url))
+    client.post(petition.url, {**signer(1), "website": "https://example.org"})
+
+    assert 'name="website"' not in page
+    assert "abuse/sign-form.css" not in page
+    assert Signature.objects.get().state == SignatureState.COUNTED
+
+
+# Proof of work
+
+
+def solved(challenge: dict, **changes) -> str:
+    number = next(
+        n
+        for n in range(challenge["maxnumber"] + 1)
+        if hashlib.sha256(f"{challenge['salt']}{n}".encode()).hexdigest() == challenge["challenge"]
+    )
+    solution = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+        **changes,
+    }
+    return base64.b64encode(json.dumps(solution).encode()).decode()
+
+
+@pytest.fixture
+def guarded(home):
+    abuse_settings(proof_of_work_difficulty=300)
+    return PetitionPageFactory(proof_of_work_required=True)
+
+
+def without_csrf_token(page: str) -> list[str]:
+    return [line for line in page.splitlines() if "csrfmiddlewaretoken" not in line]
+
+
+def fetch_challenge(client) -> dict:
+    return client.get(reverse("abuse:challenge")).json()
+
+
+def test_a_guarded_petition_page_loads_the_script_and_holds_no_challenge_of_its_own(
+    client, guarded
+):
+    page = html(client.get(guarded.url))
+
+    assert f'data-proof-of-work="{reverse("abuse:challenge")}"' in page
+    assert '<input type="hidden" name="proof_of_work" value="">' in page
+    assert 'src="/static/abuse/proof-of-work.js" defer></script>' in page
+    assert 'role="status" aria-live="polite"' in page
+    assert "Checking your browser…" in page
+    # Without JavaScript, the page says what is needed before anyone types.
+    assert "<noscript>" in page
+    assert "This petition needs JavaScript to be turned on." in page
+    assert "<script>" not in page  # no inline script (a strict CSP is on its way)
+    # The same HTML for every visitor (apart from the CSRF token), so it can be cached.
+    other = html(Client().get(guarded.url))
+    assert without_csrf_token(page) == without_csrf_token(other)
+
+
+def test_a_petition_without_proof_of_work_has_no_script_and_no_challenge(client, petition):
+    page = html(client.get(petition.url))
+
+    assert "data-proof-of-work" not in page
+    assert "proof-of-work.js" not in page
+    assert 'name="proof_of_work"' not in page
+
+
+def test_a_good_solution_lets_the_signature_through(client, guarded):
+    response = client.post(
+        guarded.url, {**signer(1), "proof_of_work": solved(fetch_challenge(client))}
+    )
+
+    assert response.status_code == 302
+    assert Signature.objects.get().state == SignatureState.COUNTED
+
+
+def test_without_a_solution_the_form_comes_back_with_everything_typed_and_a_clear_message(
+    client, guarded
+):
+    typed = {**signer(1), "address": "12 Acacia Avenue\nCroydon", "wants_updates": "on"}
+
+    response = client.post(guarded.url, typed)
+
+    assert response.status_code == 200
+    assert not Signature.objects.exists()
+    assert shows(response, SignMessages.PROOF_OF_WORK_MISSING)
+    page = html(response)
+    assert "There is a problem" in page
+    assert 'value="Signer Number1"' in page
+    assert 'value="CR0 1NY"' in page
+    assert 'value="s1@example.org"' in page
+    assert ">\n12 Acacia Avenue\nCroydon</textarea>" in page
+    assert 'name="wants_updates" id="id_wants_updates" checked>' in page
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        ({"number": -1}, SignMessages.PROOF_OF_WORK_FAILED),
+        ({"signature": "0" * 64}, SignMessages.PROOF_OF_WORK_FAILED),
+    ],
+    ids=["wrong number", "tampered signature"],
+)
+def test_a_bad_solution_is_refused_with_a_clear_message_and_nothing_stored(
+    client, guarded, spoil, message
+):
+    response = client.post(
+        guarded.url, {**signer(1), "proof_of_work": solved(fetch_challenge(client), **spoil)}
+    )
+
+    assert response.status_code == 200
+    assert shows(response, message)
+    assert 'value="Signer Number1"' in html(response)
+    assert not Signature.objects.exists()
+
+
+def test_an_expired_solution_is_refused_with_its_own_message(client, guarded):
+    old = proof_of_work.challenge_create(300, now=0)
+
+    response = client.post(guarded.url, {**signer(1), "proof_of_work": solved(old)})
+
+    assert response.status_code == 200
+    assert shows(response, SignMessages.PROOF_OF_WORK_EXPIRED)
+    assert not Signature.objects.exists()
+
+
+def test_a_solution_sent_twice_signs_once(client, guarded):
+    solution = solved(fetch_challenge(client))
+    client.post(guarded.url, {**signer(1), "proof_of_work": solution})
+
+    again = client.post(guarded.url, {**signer(2), "proof_of_work": solution})
+
+    assert again.status_code == 200
+    assert shows(again, SignMessages.PROOF_OF_WORK_FAILED)
+    assert Signature.objects.count() == 1
+
+
+def test_a_form_with_other_mistakes_does_not_spend_the_solution(client, guarded):
+    solution = solved(fetch_challenge(client))
+    client.post(guarded.url, {**signer(1), "postcode": "XX1 1XX", "proof_of_work": solution})
+
+    response = client.post(guarded.url, {**signer(1), "proof_of_work": solution})
+
+    assert response.status_code == 302
+    assert Signature.objects.count() == 1
+
+
+# Kill switches
+
+
+def test_a_paused_petition_shows_its_message_instead_of_the_form(client, home):
+    petition = PetitionPageFactory(
+        signing_paused=True, signing_paused_message="Back at 6pm, thank you for waiting."
+    )
+
+    response = client.get(petition.url)
+
+    assert response.status_code == 200
+    assert "Signing is paused" in html(response)
+    assert "Back at 6pm, thank you for waiting." in html(response)
+    assert 'class="sign-form"' not in html(response)
+    assert 'href="#sign">Sign the petition' not in html(response)
+
+
+def test_a_paused_petition_without_a_message_shows_the_standard_one(client, home):
+    petition = PetitionPageFactory(signing_paused=True)
+
+    assert shows(client.get(petition.url), SIGNING_PAUSED_STANDARD)
+
+
+def test_signing_a_paused_petition_gets_a_clear_page_and_stores_nothing(client, home):
+    petition = PetitionPageFactory(signing_paused=True)
+
+    response = client.post(petition.url, signer(1))
+
+    assert response.status_code == 409
+    assert shows(response, SIGNING_PAUSED_STANDARD)
+    assert 'class="sign-form"' not in html(response)
+    assert not Signature.objects.exists()
+
+
+def test_a_form_with_mistakes_sent_while_paused_still_lands_on_the_message(client, home):
+    petition = PetitionPageFactory(signing_paused=True)
+
+    response = client.post(petition.url, {"name": ""})
+
+    assert response.status_code == 409
+    assert '<div class="petition-layout__aside" id="sign">' in html(response)
+    assert "There is a problem" not in html(response)
+
+
+def test_pausing_the_whole_site_pauses_every_petition_with_the_sites_message(client, petition):
+    abuse_settings(signing_paused=True, signing_paused_message="We are under attack.")
+
+    page = client.get(petition.url)
+    post = client.post(petition.url, signer(1))
+
+    assert "We are under attack." in html(page)
+    assert 'class="sign-form"' not in html(page)
+    assert post.status_code == 409
+    assert "We are under attack." in html(post)
+    assert not Signature.objects.exists()
+
+
+def test_a_petitions_own_message_wins_over_the_sites(client, home):
+    abuse_settings(signing_paused=True, signing_paused_message="Site-wide pause.")
+    petition = PetitionPageFactory(signing_paused=True, signing_paused_message="Our own words.")
+
+    page = html(client.get(petition.url))
+
+    assert "Our own words." in page
+    assert "Site-wide pause." not in page
+
+
+def test_the_sign_service_refuses_while_signing_is_paused(home):
+    petition = PetitionPageFactory(signing_paused=True)
+
+    with pytest.raises(ApplicationError) as refused:
+        services.sign(petition=petition, signer=SignerDetails(name="Ada", postcode="CR0 1NY"))
+
+    assert refused.value.message == str(SIGNING_PAUSED_STANDARD)
+    assert not Signature.objects.exists()
+
+
+def test_resuming_brings_the_form_back(client, petition):
+    abuse_settings(signing_paused=True)
+    abuse_settings(signing_paused=False)
+
+    assert 'class="sign-form"' in html(client.get(petition.url))
+
+
+def test_turning_breakdowns_off_hides_support_by_area_on_the_public_page_only(
+    client, petition, django_user_model
+):
+    SignatureFactory(petition=petition)
+    assert "Support by area" in html(client.get(petition.url))
+
+    abuse_settings(breakdowns_paused=True)
+
+    assert "Support by area" not in html(client.get(petition.url))
+    client.force_login(django_user_model.objects.create_superuser("o", "o@example.org", "pw"))
+    admin = client.get(reverse("petitions_admin:support", args=[petition.pk]))
+    assert admin.status_code == 200
+    assert "<strong>1</strong> counted signature" in html(admin)
