@@ -2,6 +2,7 @@
 
 undersigned demo            set up a SQLite demo site in ./data and serve it on :8000
 undersigned serve           run the production server (gunicorn) from the environment
+undersigned check-deploy    say what the environment is missing for a safe deployment
 undersigned import-postcodes FILE   load an ONS Postcode Directory release (CSV or zip)
 undersigned migrate ...     anything else is passed to Django's manage.py
 """
@@ -38,12 +39,14 @@ def _setup_django(settings_module: str, *, force: bool = False) -> None:
     django.setup()
 
 
-def _gunicorn_argv(*, bind: str, workers: int, extra: list[str]) -> list[str]:
+def _gunicorn_argv(
+    *, bind: str, workers: int, extra: list[str], app: str = "undersigned.config.wsgi:application"
+) -> list[str]:
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        "undersigned.config.wsgi:application",
+        app,
         "--bind",
         bind,
         "--workers",
@@ -138,6 +141,29 @@ def serve(args: argparse.Namespace) -> None:
     sys.exit(_run_together([server] if args.no_worker else [server, _worker_argv()]))
 
 
+def check_deploy(args: argparse.Namespace) -> None:
+    """Django's ``check --deploy`` and our own checks (site/checks.py), on the production settings.
+
+    Exits non-zero when anything at ``--fail-level`` or above is found, so that a release
+    script can stop there.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _setup_django(PRODUCTION_SETTINGS)
+    except ImproperlyConfigured as error:
+        sys.exit(f"undersigned check-deploy: {error}")
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    try:
+        call_command("check", deploy=True, fail_level=args.fail_level, databases=["default"])
+    except SystemCheckError as error:
+        print(error, file=sys.stderr)
+        sys.exit("undersigned check-deploy: fix the problems above, then run it again.")
+    print("undersigned check-deploy: nothing missing.")
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in HYPHENATED_COMMANDS:
@@ -167,11 +193,27 @@ def main(argv: list[str] | None = None) -> None:
         "--skip-prepare", action="store_true", help="do not run migrate and collectstatic first"
     )
     serve_parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="serve web requests only; run the background-task worker elsewhere (db_worker)",
+    )
+    serve_parser.add_argument(
         "gunicorn_args", nargs=argparse.REMAINDER, help="further options for gunicorn, after --"
     )
     serve_parser.set_defaults(handler=serve)
 
-    if argv and argv[0] not in {"demo", "serve", "-h", "--help"}:
+    check_parser = commands.add_parser(
+        "check-deploy", help="check the environment for a safe deployment (non-zero if not)"
+    )
+    check_parser.add_argument(
+        "--fail-level",
+        default="WARNING",
+        choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
+        help="the level of problem that makes it exit non-zero (default: WARNING)",
+    )
+    check_parser.set_defaults(handler=check_deploy)
+
+    if argv and argv[0] not in {"demo", "serve", "check-deploy", "-h", "--help"}:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", PRODUCTION_SETTINGS)
         from django.core.management import execute_from_command_line
 

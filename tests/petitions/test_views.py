@@ -71,7 +71,7 @@ def test_the_petition_page_shows_the_count_and_the_progress_toward_the_goal(clie
     assert "<strong>25</strong> signatures" in html
     assert 'role="progressbar"' in html
     assert 'aria-valuenow="25"' in html
-    assert 'style="width: 25%"' in html
+    assert "progress__bar pct-25" in html
     assert "Goal: 100 signatures" in html
 
 

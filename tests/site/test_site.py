@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from wagtail.models import Site
 
@@ -88,9 +90,14 @@ def test_brand_colours_from_site_settings_reach_every_page(client, settings_for_
     settings_for_site.accent_colour = "#aa0000"
     settings_for_site.save()
     html = client.get("/").content.decode()
-    assert "--brand:#336699" in html
-    assert "--accent:#aa0000" in html
-    assert "--accent-dark:#770000" in html
+    stylesheet = re.search(r'<link rel="stylesheet" href="(/brand/[^"]+\.css)">', html)
+    assert stylesheet, "no brand stylesheet linked from the page"
+    response = client.get(stylesheet.group(1))
+    assert response["Content-Type"].startswith("text/css")
+    css = response.content.decode()
+    assert "--brand:#336699" in css
+    assert "--accent:#aa0000" in css
+    assert "--accent-dark:#770000" in css
 
 
 def test_a_colour_that_is_not_hex_is_refused_with_a_message(settings_for_site):

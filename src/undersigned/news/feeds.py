@@ -8,6 +8,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from undersigned.news.models import NewsIndexPage, NewsStoryPage
@@ -56,7 +57,9 @@ class StoryRssFeed(Feed):
         return story.title
 
     def item_description(self, story: NewsStoryPage) -> str:
-        return story.standfirst or story.search_description
+        # Feed readers take an item's description (Atom: summary type="html") as HTML, and
+        # the standfirst is plain text: escaped, "<b>" in it reads as "<b>", not bold.
+        return escape(story.standfirst or story.search_description)
 
     def item_link(self, story: NewsStoryPage) -> str:
         return story.get_url(self.request)

@@ -193,7 +193,7 @@ def choropleth_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="ward-map" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(label)}" '
-        f'style="max-width:100%;height:auto" font-family="{escape(FONT)}">',
+        f'font-family="{escape(FONT)}">',
         f'<g stroke="{BORDER}" stroke-width="1.5" stroke-linejoin="round" fill-rule="evenodd">',
     ]
     labels = []

@@ -9,3 +9,6 @@ class SiteConfig(AppConfig):
     label = "site"
     verbose_name = _("Site")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from undersigned.site import checks  # noqa: F401  (registers the deployment checks)

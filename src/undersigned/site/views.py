@@ -1,4 +1,4 @@
-"""Site-wide views: search, robots.txt and the friendly page for a failed CSRF check."""
+"""Site-wide views: search, robots.txt, the brand colours and the page for a failed CSRF check."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from undersigned.site.selectors import page_search
+from undersigned.site.text import clean_text
 
 SEARCH_RESULTS_PER_PAGE = 10
 
@@ -22,7 +23,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
+    # Control characters dropped: PostgreSQL refuses a NUL in a query (a 500, not "no results").
+    query = clean_text(request.GET.get("q", ""))[:200]
     paginator = Paginator(page_search(query=query), SEARCH_RESULTS_PER_PAGE)
     results = paginator.get_page(request.GET.get("page"))
     return TemplateResponse(
@@ -40,3 +42,24 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def _darker(hex_colour: str, factor: float = 0.7) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))
+    return "#{:02x}{:02x}{:02x}".format(*(round(c * factor) for c in (red, green, blue)))
+
+
+@require_GET
+@cache_control(public=True, max_age=31_536_000, immutable=True)
+def brand_css(request: HttpRequest, brand: str, accent: str) -> HttpResponse:
+    """CSS custom properties for the organisation's colours, with darker shades derived.
+
+    A stylesheet rather than a ``<style>`` block in every page, so that the Content-Security-
+    Policy need not allow inline styles. The address carries the colours (six hex digits
+    each, checked by the URL pattern), so it is answered without a database query.
+    """
+    css = (
+        f":root{{--brand:#{brand};--brand-dark:{_darker(brand)};"
+        f"--accent:#{accent};--accent-dark:{_darker(accent)};}}\n"
+    )
+    return HttpResponse(css, content_type="text/css; charset=utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "undersigned.site.security.ContentSecurityPolicyMiddleware",
+    # Early, so that a copy of a public page skips everything below (see its docstring).
+    "undersigned.site.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,7 +68,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "undersigned.site.routing.PageRouteCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes refuses sign-ins after too many failures, before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "undersigned.config.urls"
@@ -155,10 +169,29 @@ UNDERSIGNED_SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 UNDERSIGNED_COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 2)
 # How long the support breakdown (signatures by ward and constituency, the map) is reused.
 UNDERSIGNED_BREAKDOWN_CACHE_SECONDS = env_int("BREAKDOWN_CACHE_SECONDS", 30)
+# How long a public page's HTML is reused for visitors who are not signed in (0: never).
+UNDERSIGNED_PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 2)
+# How long the site and page a host name and path lead to are remembered (0: never).
+UNDERSIGNED_ROUTE_CACHE_SECONDS = env_int("ROUTE_CACHE_SECONDS", 10)
 # Updates to signers: how many emails a minute the mail server takes from us, and how many
 # go out in one background task (batches are spread out in time to keep to the rate).
 UNDERSIGNED_EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 300)
 UNDERSIGNED_EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 50)
+
+# Admin sign-in throttling (django-axes, failures kept in the database so that every app
+# server sees them). Counted per username *and* address: by username alone anyone could lock
+# an organiser out from anywhere, by address alone one wrong password per volunteer would
+# lock out a whole office or community centre behind one address. Five tries leave room for
+# a mistyped password; the cool-off (extended by each try during it) limits a guesser to a
+# few hundred passwords a day per address.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "undersigned.site.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "undersigned.site.security.login_lockout_response"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,

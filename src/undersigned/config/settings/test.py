@@ -21,8 +21,16 @@ STATIC_ROOT = Path(tempfile.gettempdir()) / "undersigned-test-static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 UNDERSIGNED_COUNT_CACHE_SECONDS = 0
+UNDERSIGNED_PAGE_CACHE_SECONDS = 0  # tests/site/test_page_cache.py turns it on
+# Remembered routes outlive a test's rolled-back pages (SQLite reuses their ids): off, and
+# tests/site/test_routing.py turns them on.
+UNDERSIGNED_ROUTE_CACHE_SECONDS = 0
 UNDERSIGNED_EMAIL_RATE_PER_MINUTE = 6_000_000  # no waiting between emails in tests
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# django-axes needs the request to count a sign-in, which the test client's login() does not
+# pass; as axes' documentation suggests, it is off here and tests/site/test_security.py
+# switches it on to prove the throttling.
+AXES_ENABLED = False
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
     # Runs side by side (several developers on one machine) each get their own database.

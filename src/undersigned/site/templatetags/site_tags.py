@@ -1,13 +1,22 @@
-"""Template tags for the site chrome: the main menu and the footer's years."""
+"""Template tags for the site chrome (main menu, brand colours, footer years) and rich text."""
 
 from __future__ import annotations
 
+import math
+import re
+
 from django import template
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from wagtail.models import Page, Site
+from wagtail.templatetags.wagtailcore_tags import richtext
+
+from undersigned.site.sanitise import rich_text_html_clean
 
 register = template.Library()
+
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @register.inclusion_tag("site/includes/main_menu.html", takes_context=True)
@@ -21,22 +30,20 @@ def main_menu(context) -> dict:
     return {"items": items, "current": current, "request": request}
 
 
-def _darker(hex_colour: str, factor: float = 0.7) -> str:
-    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return "#{:02x}{:02x}{:02x}".format(*(round(c * factor) for c in (red, green, blue)))
-
-
 @register.simple_tag
-def brand_colours(site_settings) -> str:
-    """CSS custom properties for the organisation's colours, with darker shades derived."""
-    brand, accent = site_settings.brand_colour, site_settings.accent_colour
-    return format_html(
-        ":root{{--brand:{};--brand-dark:{};--accent:{};--accent-dark:{};}}",
-        brand,
-        _darker(brand),
-        accent,
-        _darker(accent),
-    )
+def brand_stylesheet_url(site_settings) -> str:
+    """The stylesheet with the organisation's colours: a static-like file, so no inline style.
+
+    The colours are in the address itself, so the file never changes and is cached for good;
+    new colours make a new address.
+    """
+    colours = {}
+    for name in ("brand", "accent"):
+        colour = getattr(site_settings, f"{name}_colour")
+        if not HEX_COLOUR.fullmatch(colour):  # only ever saved unvalidated, from code
+            colour = site_settings._meta.get_field(f"{name}_colour").default
+        colours[name] = colour.lstrip("#").lower()
+    return reverse("site:brand_css", kwargs=colours)
 
 
 @register.simple_tag
@@ -51,3 +58,21 @@ def is_in_section(page: Page | None, section: Page) -> bool:
     if page is None:
         return False
     return page.pk == section.pk or page.path.startswith(section.path)
+
+
+@register.filter
+def percent_step(value) -> int:
+    """A percentage rounded to the nearest 5 within 0..100, for the ``pct-N`` width classes."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0
+    if not math.isfinite(number):
+        return 0
+    return min(100, max(0, 5 * round(number / 5)))
+
+
+@register.filter
+def richtext_clean(value) -> str:
+    """Wagtail's ``richtext`` filter, then ``rich_text_html_clean``: use it for all rich text."""
+    return mark_safe(rich_text_html_clean(str(richtext(value))))  # noqa: S308 - just cleaned

@@ -1,0 +1,147 @@
+"""Security the settings cannot express: the Content-Security-Policy and the admin lockout page.
+
+Public pages get a strict policy: scripts, styles, fonts and images only from this site (and
+the video players a story may embed), no inline script or style, no plugins, and no framing.
+Everything a public template needs is a static file, so public pages carry no nonce and a
+cached copy of a page is as safe as a fresh one. A template that truly needs an inline block
+writes ``nonce="{{ request.csp_nonce }}"``; the nonce is made, and added to the policy, only
+when a template uses it.
+
+The Wagtail admin gets a looser policy of its own (see ``admin_policy``): the people using it
+are signed-in organisers, and its editor still relies on inline scripts and styles.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from axes.helpers import get_cool_off
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+Policy = dict[str, list[str]]
+
+# Where our own video embeds (news/video.py) play, once a reader presses "Play".
+VIDEO_PLAYERS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+
+
+def _origin(url: str) -> str | None:
+    """``https://cdn.example.org`` for an absolute ``STATIC_URL``/``MEDIA_URL``, else None."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def public_policy() -> Policy:
+    static = [origin for origin in [_origin(settings.STATIC_URL)] if origin]
+    media = [origin for origin in [_origin(settings.MEDIA_URL)] if origin]
+    return {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *static],
+        "style-src": ["'self'", *static],
+        "img-src": ["'self'", "data:", *static, *media],
+        "font-src": ["'self'", *static],
+        "frame-src": [*VIDEO_PLAYERS],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+
+
+def admin_policy() -> Policy:
+    """What Wagtail 8's admin needs (checked in Chromium by tests/browser/test_csp.py)."""
+    policy = public_policy()
+    # Its scripts insert inline <script> and <style> elements and set style attributes (the
+    # rich-text editor, modals), and its templates hold a few inline scripts.
+    policy["script-src"] += ["'unsafe-inline'"]
+    policy["style-src"] += ["'unsafe-inline'"]
+    # Avatars from Gravatar (protocol-relative links), and the dashboard's new-version notice.
+    policy["img-src"] += ["www.gravatar.com"]
+    policy["connect-src"] = ["'self'", "https://releases.wagtail.org"]
+    # The live preview frames our own pages beside the editor.
+    policy["frame-src"] = ["'self'", *VIDEO_PLAYERS]
+    policy["frame-ancestors"] = ["'self'"]
+    return policy
+
+
+def policy_header(policy: Policy, nonce: str | None = None) -> str:
+    if nonce:
+        # A nonce would switch off 'unsafe-inline' where the admin policy allows it.
+        policy = {
+            directive: [*sources, f"'nonce-{nonce}'"]
+            if directive in ("script-src", "style-src") and "'unsafe-inline'" not in sources
+            else sources
+            for directive, sources in policy.items()
+        }
+    return "; ".join(f"{directive} {' '.join(sources)}" for directive, sources in policy.items())
+
+
+class CSPNonce:
+    """A nonce made the first time a template prints it, so that pages needing none send none."""
+
+    def __init__(self) -> None:
+        self._value: str | None = None
+
+    def __str__(self) -> str:
+        if self._value is None:
+            self._value = secrets.token_urlsafe(18)
+        return self._value
+
+    @property
+    def used(self) -> bool:
+        return self._value is not None
+
+
+def admin_path_prefixes() -> tuple[str, ...]:
+    """Where the Wagtail admin (and Django's admin, if it is mounted) live."""
+    prefixes = []
+    for name in ("wagtailadmin_home", "admin:index"):
+        try:
+            prefixes.append(reverse(name))
+        except NoReverseMatch:
+            continue
+    return tuple(prefixes)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds ``Content-Security-Policy`` to every response that does not already set its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.public = public_policy()
+        self.admin = admin_policy()
+        self.admin_prefixes: tuple[str, ...] | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.csp_nonce = CSPNonce()
+        response = self.get_response(request)
+        # Wagtail's image and document views send a stricter policy of their own.
+        if "Content-Security-Policy" in response:
+            return response
+        if self.admin_prefixes is None:
+            self.admin_prefixes = admin_path_prefixes()
+        in_admin = request.path.startswith(self.admin_prefixes)
+        nonce = request.csp_nonce
+        response["Content-Security-Policy"] = policy_header(
+            self.admin if in_admin else self.public, str(nonce) if nonce.used else None
+        )
+        return response
+
+
+def login_lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """What django-axes shows after too many failed sign-ins (``AXES_LOCKOUT_CALLABLE``)."""
+    seconds = int(get_cool_off(request).total_seconds())
+    response = render(
+        request,
+        "site/login_locked_out.html",
+        {"minutes": max(1, round(seconds / 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response
