@@ -30,6 +30,8 @@ PETITION_SLUG = "fresh-leadership-for-childrens-services"
 START_TIMEOUT = 240
 # The count is cached for up to this long in each gunicorn worker (2 s by default).
 COUNT_CACHE_SECONDS = 1
+# The JSON and pages are also kept whole for this long (the page cache), on top of the count.
+PAGE_CACHE_SECONDS = 1
 COUNT_TIMEOUT = 10
 # What a fresh shell has: nothing of this test run's settings (DJANGO_SETTINGS_MODULE,
 # DATABASE_URL, ...) may leak into the demo, which must work from its defaults.
@@ -136,8 +138,8 @@ class Browser:
         return json.loads(response.body)["signature_count"]
 
     def settled_count(self) -> int:
-        """The count once every worker's cached copy has expired."""
-        time.sleep(COUNT_CACHE_SECONDS + 0.5)
+        """The count once every worker's cached copies (count, then page) have expired."""
+        time.sleep(COUNT_CACHE_SECONDS + PAGE_CACHE_SECONDS + 0.5)
         return self.signature_count()
 
     def wait_for_count(self, expected: int) -> int:
@@ -159,6 +161,7 @@ class DemoServer:
         self.env = {key: value for key, value in os.environ.items() if key in KEPT_ENVIRONMENT}
         self.env["UNDERSIGNED_DATA_DIR"] = str(data_dir)
         self.env["COUNT_CACHE_SECONDS"] = str(COUNT_CACHE_SECONDS)
+        self.env["PAGE_CACHE_SECONDS"] = str(PAGE_CACHE_SECONDS)
         self.process: subprocess.Popen | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
         self.admin_password = ""
