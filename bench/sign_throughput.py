@@ -1,0 +1,192 @@
+"""Sign throughput: signatures a second through the real server, against a bare reference.
+
+    python bench/sign_throughput.py                  # SQLite, then PostgreSQL if it answers
+    python bench/sign_throughput.py --databases sqlite --duration 30
+    python bench/sign_throughput.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+    python bench/sign_throughput.py --existing 200000    # a petition already widely signed
+
+For each database a fresh demo site is made (SQLite in WAL mode in a temporary folder; on
+PostgreSQL a new database on the server given by ``--database-url``, by default the local
+one, dropped afterwards) and started with ``undersigned serve --no-worker``: production
+settings, gunicorn with ``--workers`` (by default what ``undersigned serve`` chooses for this
+machine). ``wrk`` (Debian's package; installed first when run as root) posts the sign form
+from ``--connections`` clients, each request a new person (a distinct name, a valid
+postcode, its own address behind one trusted proxy) carrying the CSRF cookie and token from
+one GET of the petition page. After a warm-up it measures for ``--duration`` seconds and
+prints signatures a second, p50/p99 latency, errors (any answer other than the redirect to
+the thank-you page, and socket errors), the server's CPU time per request, and checks the
+signatures table: the rows stored during the run must be the redirects wrk received plus
+the requests still in flight when it stopped.
+
+Then, under the same load, the same gunicorn command line runs ``bench/reference_app.py``,
+which inserts each signature as one row into the same table and does nothing else; our
+throughput is printed as a share of that. On a machine shared with other work the share and
+the CPU time per request are steadier than the rates themselves: the load average is printed
+beside each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+
+import loadtest
+
+
+def _sign_args(site: loadtest.Site, server: loadtest.Server) -> Callable[[str], list[str]]:
+    """wrk's arguments for sign.lua, with a fresh CSRF cookie and token from the page."""
+    cookie, token = loadtest.csrf_pair(server.base_url + site.info["petition_path"])
+    host = server.base_url.split("//", 1)[1]
+    postcodes = ",".join(site.info["postcodes"])
+    path = site.info["petition_path"]
+    return lambda run: [path, cookie, token, postcodes, f"https://{host}", run]
+
+
+def _measure(
+    site: loadtest.Site,
+    server: loadtest.Server,
+    args: argparse.Namespace,
+    *,
+    label: str,
+    sign_args: Callable[[str], list[str]],
+) -> dict:
+    """Warm up, then one measured wrk run; with the signatures table checked after it."""
+    options = {"connections": args.connections, "threads": args.threads}
+    if args.warmup:
+        run = f"{label}-warm"
+        loadtest.wrk("sign.lua", server.base_url, sign_args(run), duration=args.warmup, **options)
+        time.sleep(1)
+    before = site.signature_rows()
+    load = loadtest.load()
+    cpu = server.cpu_seconds()
+    figures = loadtest.wrk(
+        "sign.lua", server.base_url, sign_args(label), duration=args.duration, **options
+    )
+    cpu = server.cpu_seconds() - cpu
+    time.sleep(1.5)  # requests in flight when wrk stopped finish on the server
+    after = site.signature_rows()
+    stored = sum(after.values()) - sum(before.values())
+    in_flight = figures["sent"] - figures["answered"]
+    figures.update(
+        load=load,
+        stored=stored,
+        counted=after.get("counted", 0) - before.get("counted", 0),
+        in_flight=in_flight,
+        failed=figures["answered"] - figures["thanked"] + figures["socket_errors"],
+        per_second=figures["thanked"] / figures["seconds"],
+        cpu_ms=cpu * 1000 / max(figures["answered"], 1),
+        check="ok" if stored == figures["thanked"] + in_flight else "MISMATCH",
+    )
+    return figures
+
+
+HEADER = (
+    f"  {'':<12} {'signed/s':>9} {'p50':>9} {'p99':>9} {'errors':>7} {'CPU/req':>9}   "
+    f"{'stored = redirects + in flight':<32} load 1/5/15 min"
+)
+
+
+def _row(name: str, figures: dict) -> str:
+    check = (
+        f"{figures['stored']:,} = {figures['thanked']:,} + {figures['in_flight']} "
+        f"{figures['check']}"
+    )
+    p50, p99 = loadtest.milliseconds(figures["p50_us"]), loadtest.milliseconds(figures["p99_us"])
+    return (
+        f"  {name:<12} {figures['per_second']:>9,.0f} {p50:>9} {p99:>9} {figures['failed']:>7,}"
+        f" {figures['cpu_ms']:>6.2f} ms   {check:<32} {figures['load']}"
+    )
+
+
+def bench_database(engine: str, args: argparse.Namespace) -> dict:
+    with loadtest.demo_site(
+        engine=engine, postgres_url=args.database_url, workers=args.workers, label="sign"
+    ) as site:
+        if args.existing:
+            site.signatures_add(args.existing)
+        existing = f", {args.existing:,} signatures already stored" if args.existing else ""
+        print(
+            f"{engine}: {args.workers} gunicorn workers (WEB_CONCURRENCY={args.workers}, "
+            f"{os.cpu_count()} cores), {args.connections} connections, {args.duration:g} s "
+            f"after {args.warmup:g} s of warm-up{existing}",
+            flush=True,
+        )
+        with loadtest.undersigned_serve(
+            site, workers=args.workers, gunicorn_args=args.gunicorn_args
+        ) as server:
+            ours = _measure(site, server, args, label="ours", sign_args=_sign_args(site, server))
+        results = {"engine": engine, "workers": args.workers, "ours": ours}
+        print(HEADER)
+        print(_row("Undersigned", ours), flush=True)
+        if ours["counted"] != ours["stored"]:
+            print(f"  (of the rows stored, {ours['counted']:,} counted)")
+        if not args.no_reference:
+            reference = _reference(site, args)
+            results["reference"] = reference
+            print(_row("Reference", reference))
+            share = ours["per_second"] / reference["per_second"] if reference["per_second"] else 0
+            results["share"] = share
+            cpu_share = reference["cpu_ms"] / ours["cpu_ms"] if ours["cpu_ms"] else 0
+            print(
+                f"  Undersigned / reference: {share:.0%} of its signatures a second "
+                f"({cpu_share:.0%} by CPU time per request)",
+                flush=True,
+            )
+        return results
+
+
+def _reference(site: loadtest.Site, args: argparse.Namespace) -> dict:
+    from undersigned.config.settings.environment import SQLITE_INIT_COMMAND
+
+    info = site.info
+    config = {
+        "vendor": "sqlite" if site.engine == "SQLite" else "postgresql",
+        "database": info["sqlite_path"] or site.database_url,
+        "init": SQLITE_INIT_COMMAND,
+        "timeout": 20,
+        "table": info["table"],
+        "constants": info["constants"],
+        "redirect": info["thank_you_path"],
+        "ip_hash_key": site.env["SECRET_KEY"],
+    }
+    port = loadtest.free_port()
+    command = loadtest.gunicorn_command(
+        "reference_app:application",
+        port=port,
+        workers=args.workers,
+        gunicorn_args=["--chdir", str(loadtest.BENCH_DIR), *args.gunicorn_args],
+    )
+    env = dict(site.env, BENCH_REFERENCE=json.dumps(config))
+    # The reference has no page to take a CSRF token from: it gets the same form, unread.
+    path, postcodes = info["petition_path"], ",".join(info["postcodes"])
+    fields = [path, "x" * 32, "y" * 64, postcodes, f"https://127.0.0.1:{port}"]
+    log = site.folder / "reference.log"
+    with loadtest.running(command, env=env, log=log, port=port, ready_path="/") as server:
+        return _measure(site, server, args, label="reference", sign_args=lambda run: [*fields, run])
+
+
+def main() -> None:
+    from undersigned.cli import default_workers
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    loadtest.add_common_arguments(parser, connections=16, default_workers=default_workers())
+    parser.add_argument(
+        "--existing", type=int, default=0, help="signatures stored before the run (default 0)"
+    )
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference app")
+    args = loadtest.parse_common_arguments(parser)
+    loadtest.wrk_ensure()
+
+    results = [bench_database(engine, args) for engine in loadtest.engines(args)]
+    if args.json:
+        print(json.dumps(results))
+    if any(result["ours"]["check"] != "ok" for result in results):
+        sys.exit("The signatures stored do not match the redirects received.")
+
+
+if __name__ == "__main__":
+    main()
