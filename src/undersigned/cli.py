@@ -55,6 +55,9 @@ def _gunicorn_argv(
         "-",
         "--graceful-timeout",
         "10",
+        # gunicorn's control socket sits at one path per user: several servers on one
+        # machine (app servers, tests) would fight over it, and nothing here uses it.
+        "--no-control-socket",
         *extra,
     ]
 
