@@ -256,6 +256,11 @@ class Signature(models.Model):
     can say how many duplicates were removed.
     """
 
+    # Wagtail would otherwise queue a task per signature to record its link to the petition
+    # in the reference index ("usage" in the admin): one more write per signature at peak,
+    # one more task for the worker, and a reference-index row per signature.
+    wagtail_reference_index_ignore = True
+
     petition = models.ForeignKey(PetitionPage, on_delete=models.CASCADE, related_name="signatures")
     name = models.CharField(_("name"), max_length=200)
     name_key = models.CharField(

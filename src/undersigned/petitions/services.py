@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -123,20 +122,23 @@ def _is_email(value: str) -> bool:
 
 
 def _find_original(petition: PetitionPage, *, email: str, key: str, postcode: str):
-    same_person = Q()
-    if email:
-        same_person |= Q(email=email)
-    if postcode:
-        same_person |= Q(name_key=key, postcode=postcode)
-    if not same_person:
-        return None
-    return (
+    """The person's earlier signature that counts as theirs (not a duplicate), if any.
+
+    One lookup per way of being the same person, each repeating its unique constraint's
+    condition, so that the database reads that constraint's partial index. (SQLite cannot
+    use them for the two joined with OR, and read every signature of the petition instead.)
+    """
+    signatures = (
         Signature.objects.filter(petition=petition)
         .exclude(state=SignatureState.DUPLICATE)
-        .filter(same_person)
-        .order_by("created_at")
-        .first()
+        .order_by()
     )
+    found: list[Signature] = []
+    if email:
+        found += signatures.exclude(email="").filter(email=email)[:1]
+    if postcode:
+        found += signatures.exclude(postcode="").filter(name_key=key, postcode=postcode)[:1]
+    return min(found, key=lambda signature: signature.created_at, default=None)
 
 
 def sign(

@@ -88,6 +88,9 @@ class ConsentEvent(models.Model):
     agreed to stays provable after the text on the site has changed.
     """
 
+    # As for signatures: no reference-index task queued for each consent given while signing.
+    wagtail_reference_index_ignore = True
+
     email = models.EmailField(_("email"), max_length=254)
     petition = models.ForeignKey(
         "petitions.PetitionPage",
