@@ -4,9 +4,10 @@ server, and wrk.
 Each bench makes a demo site in a temporary folder (SQLite in WAL mode), or in a new
 PostgreSQL database that it drops afterwards, starts it with ``undersigned serve
 --no-worker`` (production settings, gunicorn) on a free port of 127.0.0.1, and drives it with
-``wrk`` and the Lua scripts in ``bench/wrk/``. Run as a script inside the site's environment,
-this module prints what the benches need to know about the site (the petition, its
-postcodes, the signature table's columns) as JSON.
+``wrk`` and the Lua scripts in ``bench/wrk/``. Run as a script in the site's environment,
+this module prepares the site (migrate, the demo content, static files collected once into a
+folder every run shares) and prints what the benches need to know about it (the petition,
+its postcodes, the signature table's columns) as JSON.
 """
 
 from __future__ import annotations
