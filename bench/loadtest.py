@@ -427,6 +427,7 @@ def site_prepare() -> dict:
 
 def _site_info(settings) -> dict:
     from django.db import connection
+    from django.urls import reverse
 
     from undersigned.petitions.models import PetitionPage, PetitionState, Signature
     from undersigned.places.demo import demo_postcodes
@@ -445,6 +446,8 @@ def _site_info(settings) -> dict:
         "petition_id": petition.pk,
         "petition_path": path,
         "json_path": f"/petitions/{petition.slug}.json",
+        # Where the page's sign form posts to.
+        "sign_path": reverse("petitions:sign", kwargs={"slug": petition.slug}),
         "thank_you_path": petition.thank_you_url,
         "postcodes": [postcode for postcode, _ward in demo_postcodes()],
         "table": Signature._meta.db_table,

@@ -47,8 +47,7 @@ def _shown_counts(server: loadtest.Server, site: loadtest.Site) -> tuple[int | N
 
 def _sign_once(server: loadtest.Server, site: loadtest.Site) -> None:
     """One person signs through the server, as a browser would."""
-    url = server.base_url + site.info["petition_path"]
-    cookie, token = loadtest.csrf_pair(url)
+    cookie, token = loadtest.csrf_pair(server.base_url + site.info["petition_path"])
     body = urllib.parse.urlencode(
         {
             "csrfmiddlewaretoken": token,
@@ -59,7 +58,7 @@ def _sign_once(server: loadtest.Server, site: loadtest.Site) -> None:
         }
     ).encode()
     request = urllib.request.Request(
-        url,
+        server.base_url + site.info["sign_path"],
         data=body,
         headers={
             "Cookie": f"csrftoken={cookie}",

@@ -42,7 +42,7 @@ def _sign_args(site: loadtest.Site, server: loadtest.Server) -> Callable[[str], 
     cookie, token = loadtest.csrf_pair(server.base_url + site.info["petition_path"])
     host = server.base_url.split("//", 1)[1]
     postcodes = ",".join(site.info["postcodes"])
-    path = site.info["petition_path"]
+    path = site.info["sign_path"]
     return lambda run: [path, cookie, token, postcodes, f"https://{host}", run]
 
 
@@ -162,7 +162,7 @@ def _reference(site: loadtest.Site, args: argparse.Namespace) -> dict:
     )
     env = dict(site.env, BENCH_REFERENCE=json.dumps(config))
     # The reference has no page to take a CSRF token from: it gets the same form, unread.
-    path, postcodes = info["petition_path"], ",".join(info["postcodes"])
+    path, postcodes = info["sign_path"], ",".join(info["postcodes"])
     fields = [path, "x" * 32, "y" * 64, postcodes, f"https://127.0.0.1:{port}"]
     log = site.folder / "reference.log"
     with loadtest.running(command, env=env, log=log, port=port, ready_path="/") as server:

@@ -6,6 +6,7 @@ import datetime
 
 import factory
 from django.conf import settings
+from django.urls import reverse
 from django.utils.text import slugify
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.documents import get_document_model
@@ -97,6 +98,11 @@ def _section(model, *, title: str, slug: str):
         section = model(title=title, slug=slug)
         site_home().add_child(instance=section)
     return section
+
+
+def sign_url(petition: PetitionPage) -> str:
+    """Where the petition page's sign form posts to."""
+    return reverse("petitions:sign", kwargs={"slug": petition.slug})
 
 
 def petition_index() -> PetitionIndexPage:

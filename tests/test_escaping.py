@@ -35,6 +35,7 @@ from tests.factories import (
     SignatureFactory,
     news_index,
     petition_index,
+    sign_url,
 )
 from tests.handin.conftest import file_path, pdf_text
 from undersigned.contact import services as contact_services
@@ -159,7 +160,7 @@ def test_the_petition_page_shows_every_field_of_the_petition_as_typed(client, pe
 
 def test_the_form_sent_back_with_an_error_shows_the_markup_typed_in_it(client, petition):
     html = client.post(
-        petition.url, {"name": SIGNER_NAME, "address": SIGNER_ADDRESS, "email": "not <b>@"}
+        sign_url(petition), {"name": SIGNER_NAME, "address": SIGNER_ADDRESS, "email": "not <b>@"}
     ).content.decode()
 
     assert "There is a problem" in html
@@ -171,7 +172,7 @@ def test_the_form_sent_back_with_an_error_shows_the_markup_typed_in_it(client, p
 
 
 def test_the_thank_you_page_shows_the_title_as_typed_and_never_the_signers_name(client, petition):
-    response = client.post(petition.url, {"name": SIGNER_NAME, "postcode": "CR0 1NY"})
+    response = client.post(sign_url(petition), {"name": SIGNER_NAME, "postcode": "CR0 1NY"})
     html = html_of(client.get(response["Location"]))
 
     assert_inert(html)

@@ -146,7 +146,9 @@ def test_the_thresholds_come_from_the_abuse_settings(petition, thresholds):
 
 
 def test_by_default_only_the_last_48_hours_are_looked_at(petition, thresholds):
-    now = datetime.datetime.now(UTC)
+    # Whole hours back from the start of this one, so that each burst falls in one hour
+    # whatever the minute the test runs at (split over two, neither half would be flagged).
+    now = datetime.datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     sign(
         petition,
         30,

@@ -23,7 +23,7 @@ from django.test import Client
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import PetitionPageFactory, SignatureFactory, site_home
+from tests.factories import PetitionPageFactory, SignatureFactory, sign_url, site_home
 from undersigned.petitions import services
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
 from undersigned.petitions.services import SignerDetails, name_key
@@ -343,10 +343,12 @@ def test_any_answers_in_the_form_store_one_complete_row_or_get_a_clear_message(
             data: dict[str, list[str]] = {}
             for key, value in pairs:
                 data.setdefault(key, []).append(value)
-            response = http.post(petition.url, data)
+            response = http.post(sign_url(petition), data)
         else:
             response = http.post(
-                petition.url, urlencode(pairs), content_type="application/x-www-form-urlencoded"
+                sign_url(petition),
+                urlencode(pairs),
+                content_type="application/x-www-form-urlencoded",
             )
         assert_outcome(response, petition, before=before, pairs=pairs)
 
@@ -380,7 +382,7 @@ def test_a_person_with_a_name_a_postcode_and_maybe_an_email_can_always_sign(
 
     with rolled_back():
         before = newest_pk()
-        response = http.post(petition.url, dict(pairs))
+        response = http.post(sign_url(petition), dict(pairs))
 
         signature = assert_outcome(response, petition, before=before, pairs=pairs)
         assert signature is not None, visible_text(response)[:500]
@@ -401,11 +403,11 @@ def test_a_huge_field_is_refused_with_a_message_or_ignored_never_a_server_error(
     with rolled_back():
         before = newest_pk()
         if multipart:
-            response = http.post(petition.url, pairs)
+            response = http.post(sign_url(petition), pairs)
         else:
             body = urlencode(pairs)
             response = http.post(
-                petition.url, body, content_type="application/x-www-form-urlencoded"
+                sign_url(petition), body, content_type="application/x-www-form-urlencoded"
             )
             if len(body) > django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
                 assert response.status_code == 400
@@ -423,10 +425,14 @@ def test_a_field_repeated_more_times_than_django_reads_gets_a_clear_page(
     with rolled_back():
         before = newest_pk()
         if multipart:
-            response = http.post(petition.url, {"name": ["Ada"] * times, "postcode": "CR0 1NY"})
+            response = http.post(
+                sign_url(petition), {"name": ["Ada"] * times, "postcode": "CR0 1NY"}
+            )
         else:
             response = http.post(
-                petition.url, urlencode(pairs), content_type="application/x-www-form-urlencoded"
+                sign_url(petition),
+                urlencode(pairs),
+                content_type="application/x-www-form-urlencoded",
             )
         assert response.status_code == 400
         assert assert_outcome(response, petition, before=before) is None
@@ -509,7 +515,7 @@ def test_a_body_in_the_wrong_format_stores_nothing_or_one_complete_row(http, pet
     with rolled_back():
         before = newest_pk()
         # generic() sends the bytes as they are (post() would re-encode them to the charset).
-        response = http.generic("POST", petition.url, data, content_type=content_type)
+        response = http.generic("POST", sign_url(petition), data, content_type=content_type)
         assert_outcome(response, petition, before=before)
 
 
@@ -531,7 +537,7 @@ def test_files_sent_with_the_form_are_ignored_or_refused(http, petition, files):
         data[field] = SimpleUploadedFile(filename or "f", content)
     with rolled_back():
         before = newest_pk()
-        response = http.post(petition.url, data)
+        response = http.post(sign_url(petition), data)
         signature = assert_outcome(response, petition, before=before)
         if signature is not None:
             assert signature.name == "Ada Lovelace"
@@ -566,7 +572,7 @@ def test_without_a_valid_csrf_token_any_form_gets_the_csrf_page_and_stores_nothi
     with rolled_back():
         before = newest_pk()
         response = strict.post(
-            petition.url, urlencode(pairs), content_type="application/x-www-form-urlencoded"
+            sign_url(petition), urlencode(pairs), content_type="application/x-www-form-urlencoded"
         )
         assert response.status_code == 403
         assert "make sure cookies are allowed" in visible_text(response)
@@ -608,7 +614,7 @@ def test_sign_stores_one_complete_row_or_raises_an_application_error_nothing_els
 def test_an_email_that_is_only_valid_before_it_is_tidied_is_refused(http, petition):
     # The zero-width space is dropped from what is stored, which would leave "ada@.org".
     response = http.post(
-        petition.url, {"name": "Ada", "postcode": "CR0 1NY", "email": "ada@\u200b.org"}
+        sign_url(petition), {"name": "Ada", "postcode": "CR0 1NY", "email": "ada@\u200b.org"}
     )
 
     assert response.status_code == 200
@@ -622,7 +628,7 @@ def test_an_email_that_is_only_valid_before_it_is_tidied_is_refused(http, petiti
 
 
 def test_an_address_of_invisible_characters_only_asks_for_an_address_or_postcode(http, petition):
-    response = http.post(petition.url, {"name": "Ada", "address": "\u200b\u200f\ufeff"})
+    response = http.post(sign_url(petition), {"name": "Ada", "address": "\u200b\u200f\ufeff"})
 
     assert response.status_code == 200
     assert "Enter your address or postcode" in visible_text(response)

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import PetitionPageFactory, SignatureFactory
+from tests.factories import PetitionPageFactory, SignatureFactory, sign_url
 from undersigned.abuse import proof_of_work
 from undersigned.abuse.limits import SIGNING_PAUSED_STANDARD
 from undersigned.abuse.models import AbuseSettings, RateCount
@@ -66,7 +66,7 @@ def test_a_signature_over_the_per_petition_limit_is_kept_as_suspect_and_not_coun
     abuse_settings(per_petition_limit=2, overall_limit=100)
     client = from_address("203.0.113.7")
 
-    responses = [client.post(petition.url, signer(n)) for n in range(3)]
+    responses = [client.post(sign_url(petition), signer(n)) for n in range(3)]
 
     over = Signature.objects.get(email="s2@example.org")
     assert over.state == SignatureState.SUSPECT
@@ -84,9 +84,9 @@ def test_the_overall_limit_counts_one_connection_across_petitions(home):
     first, second = PetitionPageFactory(), PetitionPageFactory()
     client = from_address("203.0.113.7")
 
-    client.post(first.url, signer(1))
-    client.post(second.url, signer(2))
-    response = client.post(second.url, signer(3))
+    client.post(sign_url(first), signer(1))
+    client.post(sign_url(second), signer(2))
+    response = client.post(sign_url(second), signer(3))
 
     assert response.status_code == 302
     over = Signature.objects.get(email="s3@example.org")
@@ -97,16 +97,16 @@ def test_the_overall_limit_counts_one_connection_across_petitions(home):
 def test_another_connection_is_not_held_back_by_one_over_its_limit(petition):
     abuse_settings(per_petition_limit=1)
     busy = from_address("203.0.113.7")
-    busy.post(petition.url, signer(1))
-    busy.post(petition.url, signer(2))
+    busy.post(sign_url(petition), signer(1))
+    busy.post(sign_url(petition), signer(2))
 
-    from_address("198.51.100.9").post(petition.url, signer(3))
+    from_address("198.51.100.9").post(sign_url(petition), signer(3))
 
     assert Signature.objects.get(email="s3@example.org").state == SignatureState.COUNTED
 
 
 def test_the_counters_never_hold_the_client_address(petition):
-    from_address("203.0.113.7").post(petition.url, signer(1))
+    from_address("203.0.113.7").post(sign_url(petition), signer(1))
 
     keys = list(RateCount.objects.values_list("key", flat=True))
     assert len(keys) == 2
@@ -117,8 +117,8 @@ def test_the_counters_never_hold_the_client_address(petition):
 def test_a_suspect_signature_can_be_restored_and_then_counts(petition):
     abuse_settings(per_petition_limit=1)
     client = from_address("203.0.113.7")
-    client.post(petition.url, signer(1))
-    client.post(petition.url, signer(2))
+    client.post(sign_url(petition), signer(1))
+    client.post(sign_url(petition), signer(2))
     suspect = Signature.objects.get(state=SignatureState.SUSPECT)
 
     services.signature_restore(signature=suspect)
@@ -129,9 +129,9 @@ def test_a_suspect_signature_can_be_restored_and_then_counts(petition):
 def test_a_person_over_the_limit_who_already_signed_is_a_duplicate_as_ever(petition):
     abuse_settings(per_petition_limit=1)
     client = from_address("203.0.113.7")
-    client.post(petition.url, signer(1))
+    client.post(sign_url(petition), signer(1))
 
-    client.post(petition.url, signer(1))
+    client.post(sign_url(petition), signer(1))
 
     repeat = Signature.objects.order_by("created_at").last()
     assert repeat.state == SignatureState.DUPLICATE
@@ -154,9 +154,9 @@ def test_the_honeypot_is_off_screen_labelled_for_people_and_out_of_the_tab_order
 
 
 def test_a_filled_in_honeypot_is_kept_as_suspect_and_gets_the_usual_thank_you(client, petition):
-    human = client.post(petition.url, signer(1))
+    human = client.post(sign_url(petition), signer(1))
 
-    robot = client.post(petition.url, {**signer(2), "website": "https://spam.example"})
+    robot = client.post(sign_url(petition), {**signer(2), "website": "https://spam.example"})
 
     caught = Signature.objects.get(email="s2@example.org")
     assert caught.state == SignatureState.SUSPECT
@@ -169,7 +169,7 @@ def test_with_the_honeypot_off_there_is_no_such_field_and_it_is_ignored(client, 
     petition = PetitionPageFactory(honeypot_enabled=False)
 
     page = html(client.get(petition.url))
-    client.post(petition.url, {**signer(1), "website": "https://example.org"})
+    client.post(sign_url(petition), {**signer(1), "website": "https://example.org"})
 
     assert 'name="website"' not in page
     assert "abuse/sign-form.css" not in page
@@ -239,7 +239,7 @@ def test_a_petition_without_proof_of_work_has_no_script_and_no_challenge(client,
 
 def test_a_good_solution_lets_the_signature_through(client, guarded):
     response = client.post(
-        guarded.url, {**signer(1), "proof_of_work": solved(fetch_challenge(client))}
+        sign_url(guarded), {**signer(1), "proof_of_work": solved(fetch_challenge(client))}
     )
 
     assert response.status_code == 302
@@ -251,7 +251,7 @@ def test_without_a_solution_the_form_comes_back_with_everything_typed_and_a_clea
 ):
     typed = {**signer(1), "address": "12 Acacia Avenue\nCroydon", "wants_updates": "on"}
 
-    response = client.post(guarded.url, typed)
+    response = client.post(sign_url(guarded), typed)
 
     assert response.status_code == 200
     assert not Signature.objects.exists()
@@ -277,7 +277,7 @@ def test_a_bad_solution_is_refused_with_a_clear_message_and_nothing_stored(
     client, guarded, spoil, message
 ):
     response = client.post(
-        guarded.url, {**signer(1), "proof_of_work": solved(fetch_challenge(client), **spoil)}
+        sign_url(guarded), {**signer(1), "proof_of_work": solved(fetch_challenge(client), **spoil)}
     )
 
     assert response.status_code == 200
@@ -289,7 +289,7 @@ def test_a_bad_solution_is_refused_with_a_clear_message_and_nothing_stored(
 def test_an_expired_solution_is_refused_with_its_own_message(client, guarded):
     old = proof_of_work.challenge_create(300, now=0)
 
-    response = client.post(guarded.url, {**signer(1), "proof_of_work": solved(old)})
+    response = client.post(sign_url(guarded), {**signer(1), "proof_of_work": solved(old)})
 
     assert response.status_code == 200
     assert shows(response, SignMessages.PROOF_OF_WORK_EXPIRED)
@@ -298,9 +298,9 @@ def test_an_expired_solution_is_refused_with_its_own_message(client, guarded):
 
 def test_a_solution_sent_twice_signs_once(client, guarded):
     solution = solved(fetch_challenge(client))
-    client.post(guarded.url, {**signer(1), "proof_of_work": solution})
+    client.post(sign_url(guarded), {**signer(1), "proof_of_work": solution})
 
-    again = client.post(guarded.url, {**signer(2), "proof_of_work": solution})
+    again = client.post(sign_url(guarded), {**signer(2), "proof_of_work": solution})
 
     assert again.status_code == 200
     assert shows(again, SignMessages.PROOF_OF_WORK_FAILED)
@@ -309,9 +309,9 @@ def test_a_solution_sent_twice_signs_once(client, guarded):
 
 def test_a_form_with_other_mistakes_does_not_spend_the_solution(client, guarded):
     solution = solved(fetch_challenge(client))
-    client.post(guarded.url, {**signer(1), "postcode": "XX1 1XX", "proof_of_work": solution})
+    client.post(sign_url(guarded), {**signer(1), "postcode": "XX1 1XX", "proof_of_work": solution})
 
-    response = client.post(guarded.url, {**signer(1), "proof_of_work": solution})
+    response = client.post(sign_url(guarded), {**signer(1), "proof_of_work": solution})
 
     assert response.status_code == 302
     assert Signature.objects.count() == 1
@@ -343,7 +343,7 @@ def test_a_paused_petition_without_a_message_shows_the_standard_one(client, home
 def test_signing_a_paused_petition_gets_a_clear_page_and_stores_nothing(client, home):
     petition = PetitionPageFactory(signing_paused=True)
 
-    response = client.post(petition.url, signer(1))
+    response = client.post(sign_url(petition), signer(1))
 
     assert response.status_code == 409
     assert shows(response, SIGNING_PAUSED_STANDARD)
@@ -354,7 +354,7 @@ def test_signing_a_paused_petition_gets_a_clear_page_and_stores_nothing(client, 
 def test_a_form_with_mistakes_sent_while_paused_still_lands_on_the_message(client, home):
     petition = PetitionPageFactory(signing_paused=True)
 
-    response = client.post(petition.url, {"name": ""})
+    response = client.post(sign_url(petition), {"name": ""})
 
     assert response.status_code == 409
     assert '<div class="petition-layout__aside" id="sign">' in html(response)
@@ -365,7 +365,7 @@ def test_pausing_the_whole_site_pauses_every_petition_with_the_sites_message(cli
     abuse_settings(signing_paused=True, signing_paused_message="We are under attack.")
 
     page = client.get(petition.url)
-    post = client.post(petition.url, signer(1))
+    post = client.post(sign_url(petition), signer(1))
 
     assert "We are under attack." in html(page)
     assert 'class="sign-form"' not in html(page)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.test import Client
 
-from tests.factories import PetitionPageFactory, SignatureFactory
+from tests.factories import PetitionPageFactory, SignatureFactory, sign_url
 from undersigned.petitions.models import PetitionState, Signature, SignatureState
 from undersigned.petitions.services import SignMessages
 
@@ -79,7 +79,7 @@ def test_the_petition_page_shows_the_count_and_the_progress_toward_the_goal(clie
 def test_signing_redirects_to_the_thank_you_page_and_stores_the_signature(
     client, petition, valid_form_data
 ):
-    response = client.post(petition.url, valid_form_data)
+    response = client.post(sign_url(petition), valid_form_data)
 
     assert response.status_code == 302
     assert response["Location"] == f"{petition.url}thank-you/"
@@ -98,7 +98,7 @@ def test_ticking_the_updates_box_records_the_wording_shown_on_the_form(
 ):
     form_html = page_text(client.get(petition.url))
 
-    client.post(petition.url, {**valid_form_data, "wants_updates": "on"})
+    client.post(sign_url(petition), {**valid_form_data, "wants_updates": "on"})
 
     stored = Signature.objects.get()
     assert stored.wants_updates
@@ -109,7 +109,7 @@ def test_ticking_the_updates_box_records_the_wording_shown_on_the_form(
 def test_the_thank_you_page_shows_thanks_the_count_and_ways_to_share(
     client, petition, valid_form_data
 ):
-    response = client.post(petition.url, valid_form_data, follow=True)
+    response = client.post(sign_url(petition), valid_form_data, follow=True)
 
     assert response.redirect_chain == [(f"{petition.url}thank-you/", 302)]
     assert response.status_code == 200
@@ -162,7 +162,7 @@ def test_a_bad_answer_gets_its_own_message_and_nothing_is_stored(
 ):
     data = {**valid_form_data, "address": "12 Acacia Avenue\nCroydon", **changes}
 
-    response = client.post(petition.url, data)
+    response = client.post(sign_url(petition), data)
 
     assert response.status_code == 200
     assert not Signature.objects.exists()
@@ -185,7 +185,7 @@ def test_the_form_comes_back_filled_in_with_everything_that_was_typed(client, pe
         "wants_updates": "on",
     }
 
-    html = page_text(client.post(petition.url, data))
+    html = page_text(client.post(sign_url(petition), data))
 
     assert 'value="Ada Lovelace"' in html
     assert ">\n12 Acacia Avenue\nCroydon</textarea>" in html
@@ -199,14 +199,14 @@ def test_the_form_comes_back_filled_in_with_everything_that_was_typed(client, pe
 def test_a_name_too_long_comes_back_as_typed(client, petition, valid_form_data):
     long_name = "A" * 201
 
-    html = page_text(client.post(petition.url, {**valid_form_data, "name": long_name}))
+    html = page_text(client.post(sign_url(petition), {**valid_form_data, "name": long_name}))
 
     assert f'value="{long_name}"' in html
 
 
 @pytest.mark.django_db
 def test_an_unticked_updates_box_stays_unticked_after_an_error(client, petition):
-    html = page_text(client.post(petition.url, {"name": "Ada", "email": "bad"}))
+    html = page_text(client.post(sign_url(petition), {"name": "Ada", "email": "bad"}))
 
     assert 'name="wants_updates" id="id_wants_updates">' in html
 
@@ -215,12 +215,14 @@ def test_an_unticked_updates_box_stays_unticked_after_an_error(client, petition)
 def test_a_duplicate_signer_sees_exactly_what_a_new_signer_sees_and_is_not_counted(
     client, petition, valid_form_data
 ):
-    client.post(petition.url, valid_form_data)
+    client.post(sign_url(petition), valid_form_data)
     newcomer = {"name": "Grace Hopper", "postcode": "SW1A 1AA", "email": "grace@example.org"}
 
-    new_response = client.post(petition.url, newcomer)
+    new_response = client.post(sign_url(petition), newcomer)
     new_thanks = client.get(new_response["Location"])
-    repeat_response = client.post(petition.url, {**valid_form_data, "email": "ADA@example.org"})
+    repeat_response = client.post(
+        sign_url(petition), {**valid_form_data, "email": "ADA@example.org"}
+    )
     repeat_thanks = client.get(repeat_response["Location"])
 
     assert repeat_response.status_code == new_response.status_code == 302
@@ -235,9 +237,9 @@ def test_a_duplicate_signer_sees_exactly_what_a_new_signer_sees_and_is_not_count
 
 @pytest.mark.django_db
 def test_the_same_name_and_postcode_typed_differently_is_not_counted_twice(client, petition):
-    client.post(petition.url, {"name": "Ada Lovelace", "postcode": "CR0 1NY"})
+    client.post(sign_url(petition), {"name": "Ada Lovelace", "postcode": "CR0 1NY"})
 
-    response = client.post(petition.url, {"name": " ada  LOVELACE", "postcode": "cr01ny"})
+    response = client.post(sign_url(petition), {"name": " ada  LOVELACE", "postcode": "cr01ny"})
 
     assert response["Location"] == f"{petition.url}thank-you/"
     assert "<strong>1</strong> signature" in page_text(client.get(response["Location"]))
@@ -250,7 +252,7 @@ def test_signing_a_closed_petition_says_it_is_closed_and_stores_nothing(
 ):
     petition = PetitionPageFactory(state=state)
 
-    response = client.post(petition.url, valid_form_data)
+    response = client.post(sign_url(petition), valid_form_data)
 
     assert response.status_code == 409
     assert "This petition is closed" in page_text(response)
@@ -274,7 +276,7 @@ def test_a_closed_petition_page_shows_no_form(client, home):
 def test_a_draft_petition_says_it_is_not_open_yet(client, home, valid_form_data):
     petition = PetitionPageFactory(state=PetitionState.DRAFT)
 
-    response = client.post(petition.url, valid_form_data)
+    response = client.post(sign_url(petition), valid_form_data)
 
     assert response.status_code == 409
     assert "not open for signatures yet" in page_text(response)
@@ -287,7 +289,7 @@ def test_a_post_without_a_csrf_token_gets_a_friendly_page_and_stores_nothing(
 ):
     strict = Client(enforce_csrf_checks=True)
 
-    response = strict.post(petition.url, valid_form_data)
+    response = strict.post(sign_url(petition), valid_form_data)
 
     assert response.status_code == 403
     html = page_text(response)
@@ -305,7 +307,7 @@ def test_a_post_with_the_token_from_the_page_is_accepted_under_csrf_checks(
     strict.get(petition.url)
     token = strict.cookies["csrftoken"].value
 
-    response = strict.post(petition.url, {**valid_form_data, "csrfmiddlewaretoken": token})
+    response = strict.post(sign_url(petition), {**valid_form_data, "csrfmiddlewaretoken": token})
 
     assert response.status_code == 302
     assert Signature.objects.count() == 1
@@ -317,7 +319,7 @@ def test_a_three_megabyte_form_body_is_refused_without_a_server_error(petition):
     body = "name=" + "A" * (3 * 1024 * 1024) + "&postcode=CR0+1NY"
 
     response = client.post(
-        petition.url, data=body, content_type="application/x-www-form-urlencoded"
+        sign_url(petition), data=body, content_type="application/x-www-form-urlencoded"
     )
 
     assert response.status_code in (400, 413)
@@ -327,7 +329,9 @@ def test_a_three_megabyte_form_body_is_refused_without_a_server_error(petition):
 @pytest.mark.django_db
 def test_a_three_megabyte_multipart_field_is_refused_without_a_server_error(petition):
     client = Client(raise_request_exception=False)
-    response = client.post(petition.url, {"name": "A" * (3 * 1024 * 1024), "postcode": "CR0 1NY"})
+    response = client.post(
+        sign_url(petition), {"name": "A" * (3 * 1024 * 1024), "postcode": "CR0 1NY"}
+    )
 
     assert response.status_code in (400, 413)
     assert not Signature.objects.exists()
@@ -337,7 +341,7 @@ def test_a_three_megabyte_multipart_field_is_refused_without_a_server_error(peti
 def test_a_null_character_in_the_form_gets_a_message_not_a_server_error(
     client, petition, valid_form_data
 ):
-    response = client.post(petition.url, {**valid_form_data, "name": "Ada\x00Lovelace"})
+    response = client.post(sign_url(petition), {**valid_form_data, "name": "Ada\x00Lovelace"})
 
     assert response.status_code == 200
     assert "There is a problem" in page_text(response)
@@ -349,7 +353,9 @@ def test_an_email_that_grows_when_lower_cased_past_its_limit_gets_a_message(clie
     # "İ" lower-cases to two characters, so this 254-character address becomes 454.
     email = "\u0130" * 200 + "@" + "a" * 49 + ".org"
 
-    response = client.post(petition.url, {"name": "Ada", "postcode": "CR0 1NY", "email": email})
+    response = client.post(
+        sign_url(petition), {"name": "Ada", "postcode": "CR0 1NY", "email": email}
+    )
 
     assert response.status_code == 200
     assert escape(str(SignMessages.EMAIL_INVALID)) in page_text(response)
@@ -358,7 +364,7 @@ def test_an_email_that_grows_when_lower_cased_past_its_limit_gets_a_message(clie
 
 @pytest.mark.django_db
 def test_a_name_that_grows_when_folded_can_still_sign(client, petition):
-    response = client.post(petition.url, {"name": "ß" * 200, "postcode": "CR0 1NY"})
+    response = client.post(sign_url(petition), {"name": "ß" * 200, "postcode": "CR0 1NY"})
 
     assert response.status_code == 302
     assert Signature.objects.get().name == "ß" * 200
@@ -366,7 +372,7 @@ def test_a_name_that_grows_when_folded_can_still_sign(client, petition):
 
 @pytest.mark.django_db
 def test_markup_in_a_name_is_escaped_when_the_form_comes_back(client, petition):
-    html = page_text(client.post(petition.url, {"name": HOSTILE_NAME, "email": "x"}))
+    html = page_text(client.post(sign_url(petition), {"name": HOSTILE_NAME, "email": "x"}))
 
     assert HOSTILE_NAME not in html
     assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in html
@@ -376,7 +382,9 @@ def test_markup_in_a_name_is_escaped_when_the_form_comes_back(client, petition):
 def test_markup_in_a_name_is_stored_as_text_and_never_echoed_by_the_sign_flow(
     client, petition, valid_form_data
 ):
-    response = client.post(petition.url, {**valid_form_data, "name": HOSTILE_NAME}, follow=True)
+    response = client.post(
+        sign_url(petition), {**valid_form_data, "name": HOSTILE_NAME}, follow=True
+    )
 
     assert response.status_code == 200
     assert "Thank you for signing" in page_text(response)
@@ -390,7 +398,7 @@ def test_markup_in_a_name_is_stored_as_text_and_never_echoed_by_the_sign_flow(
 def test_markup_in_the_address_and_email_is_escaped_when_the_form_comes_back(client, petition):
     html = page_text(
         client.post(
-            petition.url,
+            sign_url(petition),
             {"name": "", "address": "</textarea>" + HOSTILE_NAME, "email": '"><b>x</b>'},
         )
     )
@@ -437,7 +445,7 @@ def test_the_json_of_a_closed_petition_says_when_it_closed(client, home):
 @pytest.mark.django_db
 def test_the_json_holds_no_personal_data_of_signers(client, petition):
     client.post(
-        petition.url,
+        sign_url(petition),
         {
             "name": "Grace Brewster Hopper",
             "address": "7 Quayside Walk, Northfield",

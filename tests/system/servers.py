@@ -35,6 +35,8 @@ from urllib.parse import urlencode, urlsplit
 PETITION_SLUG = "fresh-leadership-for-childrens-services"
 PETITION_PATH = f"/petitions/{PETITION_SLUG}/"
 THANK_YOU_PATH = f"{PETITION_PATH}thank-you/"
+# Where the page's sign form posts to (tests/petitions/test_sign_endpoint.py checks the page).
+SIGN_PATH = f"{PETITION_PATH}sign/"
 JSON_PATH = f"/petitions/{PETITION_SLUG}.json"
 
 # Gunicorn loading Django and Wagtail in each worker takes a few seconds on a busy machine.
@@ -392,7 +394,7 @@ class Signer:
         started = time.monotonic()
         try:
             reply = exchange(
-                server.port, "POST", PETITION_PATH, body=urlencode(fields).encode(), headers=headers
+                server.port, "POST", SIGN_PATH, body=urlencode(fields).encode(), headers=headers
             )
         except NotSent:
             return Attempt(

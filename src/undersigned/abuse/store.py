@@ -10,6 +10,7 @@ client and a note of when Redis last failed.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import random
 import time
@@ -56,21 +57,26 @@ class DatabaseStore:
         )
         # Sorted, so that two statements touching the same rows lock them in the same order.
         windowed = sorted({f"{key}:{number}" for key in keys})
+        params = [value for key in windowed for value in (key, expires_at)]
+        with connection.cursor() as cursor:
+            cursor.execute(self._hits_sql(connection.vendor, len(windowed)), params)
+            counts = dict(cursor.fetchall())
+        self._now_and_then_forget_expired(now)
+        return [counts[f"{key}:{number}"] for key in keys]
+
+    @staticmethod
+    @functools.cache
+    def _hits_sql(vendor: str, keys: int) -> str:
+        """The upsert counting ``keys`` keys at once (made once per database and size)."""
         qn = connection.ops.quote_name
         table = qn(RateCount._meta.db_table)
-        rows = ", ".join(["(%s, 1, %s)"] * len(windowed))
-        sql = (
+        rows = ", ".join(["(%s, 1, %s)"] * keys)
+        return (
             f"INSERT INTO {table} ({qn('key')}, {qn('count')}, {qn('expires_at')}) "  # noqa: S608
             f"VALUES {rows} "
             f"ON CONFLICT ({qn('key')}) DO UPDATE SET {qn('count')} = {table}.{qn('count')} + 1 "
             f"RETURNING {qn('key')}, {qn('count')}"
         )
-        params = [value for key in windowed for value in (key, expires_at)]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            counts = dict(cursor.fetchall())
-        self._now_and_then_forget_expired(now)
-        return [counts[f"{key}:{number}"] for key in keys]
 
     def spend_once(self, token: str, ttl_seconds: int, *, now: float) -> bool:
         expires_at = connection.ops.adapt_datetimefield_value(

@@ -15,6 +15,8 @@ from wagtail.models import Page
 from wagtail.search import index
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from django.http import HttpRequest, HttpResponse
 
 STORY_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "blockquote", "document-link"]
@@ -45,6 +47,13 @@ class PetitionState(models.TextChoices):
     OPEN = "open", _("Open for signatures")
     CLOSED = "closed", _("Closed")
     HANDED_IN = "handed_in", _("Handed in")
+
+
+def accepting_signatures(*, state: str, closes_at: datetime | None, now=None) -> bool:
+    """Whether a petition in ``state`` closing at ``closes_at`` takes signatures ``now``."""
+    if state != PetitionState.OPEN:
+        return False
+    return closes_at is None or (now or timezone.now()) < closes_at
 
 
 class PetitionPage(RoutablePageMixin, Page):
@@ -212,10 +221,7 @@ class PetitionPage(RoutablePageMixin, Page):
             self.closed_at = self.closed_at or now
 
     def is_accepting_signatures(self, now=None) -> bool:
-        now = now or timezone.now()
-        if self.state != PetitionState.OPEN:
-            return False
-        return self.closes_at is None or now < self.closes_at
+        return accepting_signatures(state=self.state, closes_at=self.closes_at, now=now)
 
     @property
     def thank_you_url(self) -> str:

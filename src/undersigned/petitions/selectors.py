@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from undersigned.petitions.models import (
     PetitionState,
     Signature,
     SignatureState,
+    accepting_signatures,
 )
 from undersigned.places.models import Constituency, Ward, WardBoundary
 from undersigned.site.caching import cached_briefly, cached_forget
@@ -39,6 +42,58 @@ def petition_list_published(*, parent: PetitionIndexPage | None = None) -> Query
 
 def petition_get_live(*, slug: str) -> PetitionPage | None:
     return PetitionPage.objects.live().public().filter(slug=slug).order_by("pk").first()
+
+
+@dataclass(frozen=True)
+class SigningTarget:
+    """What taking a signature needs to know about a petition: a copy small enough to cache,
+    so that a sign request reads no page from the database (and builds no page object)."""
+
+    pk: int
+    url: str
+    thank_you_url: str
+    organiser_name: str
+    state: str
+    closes_at: datetime.datetime | None
+    signing_paused: bool
+    signing_paused_message: str
+    honeypot_enabled: bool
+    proof_of_work_required: bool
+
+    @classmethod
+    def of(cls, petition: PetitionPage) -> SigningTarget:
+        return cls(
+            pk=petition.pk,
+            url=petition.url,
+            thank_you_url=petition.thank_you_url,
+            organiser_name=petition.organiser_name,
+            state=petition.state,
+            closes_at=petition.closes_at,
+            signing_paused=petition.signing_paused,
+            signing_paused_message=petition.signing_paused_message,
+            honeypot_enabled=petition.honeypot_enabled,
+            proof_of_work_required=petition.proof_of_work_required,
+        )
+
+    def is_accepting_signatures(self, now=None) -> bool:
+        return accepting_signatures(state=self.state, closes_at=self.closes_at, now=now)
+
+
+def signing_target(*, slug: str) -> SigningTarget | None:
+    """The live, public petition ``slug`` as signing needs it; ``None`` if there is none.
+
+    Cached for as long as a public page may be (``UNDERSIGNED_PAGE_CACHE_SECONDS``): the form a
+    person sends was read from a page at least that old. Whether the petition still takes
+    signatures is checked again by the database as a signature is stored, so a petition closed
+    or paused a moment ago takes none, whatever this copy says.
+    """
+    key = "petitions:signing-target:v1:" + hashlib.sha256(slug.encode()).hexdigest()
+
+    def build() -> SigningTarget | None:
+        petition = petition_get_live(slug=slug)
+        return SigningTarget.of(petition) if petition else None
+
+    return cached_briefly(key, settings.UNDERSIGNED_PAGE_CACHE_SECONDS, build)
 
 
 def _count_cache_key(petition_id: int) -> str:

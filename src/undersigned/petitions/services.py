@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import unicodedata
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +25,8 @@ from undersigned.petitions.models import (
     SignatureState,
     SuspectReason,
 )
+from undersigned.petitions.selectors import SigningTarget
+from undersigned.petitions.signature_insert import FirstSignatureInsert
 from undersigned.places.postcodes import find_postcode, normalise_postcode
 from undersigned.places.selectors import postcode_lookup
 from undersigned.site.errors import ApplicationError
@@ -56,6 +59,10 @@ class SignMessages:
     PROOF_OF_WORK_EXPIRED = gettext_lazy(
         "Your browser's check ran out of time. It is checking again: when the form says it is "
         "done, send it again. Everything you typed is still here."
+    )
+    TRY_AGAIN = gettext_lazy(
+        "Your signature could not be saved just now. Please send the form again: everything "
+        "you typed is still here."
     )
     PROOF_OF_WORK_FAILED = gettext_lazy(
         "Your browser's check could not be confirmed. It is checking again: when the form says "
@@ -100,7 +107,7 @@ def hash_client_ip(ip: str) -> str:
 
 
 def petition_ensure_accepting(
-    petition: PetitionPage, *, abuse: limits.AbuseLimits | None = None
+    petition: PetitionPage | SigningTarget, *, abuse: limits.AbuseLimits | None = None
 ) -> None:
     if not petition.is_accepting_signatures():
         raise ApplicationError(str(SignMessages.CLOSED), extra={"state": petition.state})
@@ -143,10 +150,11 @@ def _find_original(petition: PetitionPage, *, email: str, key: str, postcode: st
 
 def sign(
     *,
-    petition: PetitionPage,
+    petition: PetitionPage | SigningTarget,
     signer: SignerDetails,
     ip_hash: str = "",
     honeypot_filled: bool = False,
+    abuse: limits.AbuseLimits | None = None,
 ) -> SignResult:
     """Store a signature for ``petition``: counted if it is the person's first, else a duplicate.
 
@@ -155,9 +163,11 @@ def sign(
     already signed (then it is a duplicate, as ever). The caller shows the same thank-you
     page in every case, so nobody can use the form to find out whether someone has signed,
     nor tune an attack to the limits. Raises :class:`ApplicationError` if the petition is
-    closed or signing is paused.
+    closed or signing is paused: checked on the ``petition`` given (which may be a copy a
+    few seconds old) and again by the database as the signature is stored. ``abuse`` is the
+    site's abuse settings if the caller has read them already.
     """
-    abuse = limits.abuse_limits()
+    abuse = abuse or limits.abuse_limits()
     petition_ensure_accepting(petition, abuse=abuse)
 
     name = clean_text(signer.name)
@@ -186,7 +196,6 @@ def sign(
         if signer.wants_updates
         else None
     )
-    key = name_key(name)
 
     def suspect_reason_find() -> SuspectReason:
         if honeypot_filled:
@@ -194,58 +203,76 @@ def sign(
         return limits.signing_limit_check(petition_id=petition.pk, ip_hash=ip_hash, limits=abuse)
 
     # Rate counters kept in the database are counted inside the signature's transaction: one
-    # commit instead of two, and a retry below (which rolls the first try back) counts once.
-    # Counters in Redis are counted before it, so that the transaction never waits on the
-    # network (a retry then counts twice, which only a race between two same-person
-    # signatures causes).
+    # commit instead of two. Counters in Redis are counted before it, so that the
+    # transaction never waits on the network.
     counted_inside = limits.counted_in_database()
     suspect_reason = None if counted_inside else suspect_reason_find()
-    # Where the signer lives, from the postcode table (a primary-key read; empty when unknown).
-    place = postcode_lookup(postcode=postcode) if postcode else None
-    # Two first signatures by one person can race on PostgreSQL: the partial unique
-    # constraints let only one be the original, and the loser is stored as a duplicate.
-    for attempt in range(2):
-        try:
-            with transaction.atomic():
-                if counted_inside:
-                    suspect_reason = suspect_reason_find()
-                original = _find_original(petition, email=email, key=key, postcode=postcode)
-                if original:
-                    state, reason = SignatureState.DUPLICATE, SuspectReason.NONE
-                elif suspect_reason:
-                    state, reason = SignatureState.SUSPECT, suspect_reason
-                else:
-                    state, reason = SignatureState.COUNTED, SuspectReason.NONE
-                signature = Signature.objects.create(
-                    petition=petition,
-                    name=name,
-                    name_key=key,
-                    address=address,
-                    postcode=postcode,
-                    email=email,
-                    wants_updates=consent is not None,
-                    consent_text=consent.text if consent else "",
-                    consent_version=consent.version if consent else "",
-                    consented_at=now if consent else None,
-                    ip_hash=ip_hash,
-                    state=state,
-                    suspect_reason=reason,
-                    duplicate_of=original,
-                    created_at=now,
-                    ward_code=place.ward_code if place else "",
-                    constituency_code=place.constituency_code if place else "",
-                    local_authority_code=place.local_authority_code if place else "",
-                )
-                if signature.wants_updates:
-                    consent_record_given(signature=signature)
-        except IntegrityError:
-            if attempt:
-                raise
-            continue
-        # The cached count is left to expire: forgetting it on every signature would
-        # recount on every request at the peak, which is what the cache is there to avoid.
-        return SignResult(signature=signature)
-    raise AssertionError("unreachable")  # pragma: no cover
+    for _attempt in range(2):
+        signature = Signature(
+            petition_id=petition.pk,
+            name=name,
+            name_key=name_key(name),
+            address=address,
+            postcode=postcode,
+            email=email,
+            wants_updates=consent is not None,
+            consent_text=consent.text if consent else "",
+            consent_version=consent.version if consent else "",
+            consented_at=now if consent else None,
+            ip_hash=ip_hash,
+            created_at=now,
+        )
+        insert = FirstSignatureInsert(signature, now=now)
+        with transaction.atomic():
+            if counted_inside:
+                suspect_reason = suspect_reason_find()
+            stored = insert.run(
+                state=SignatureState.SUSPECT if suspect_reason else SignatureState.COUNTED,
+                suspect_reason=suspect_reason or SuspectReason.NONE,
+            )
+            if not stored:
+                stored = _duplicate_store(signature, abuse=abuse, now=now)
+            if stored and signature.wants_updates:
+                consent_record_given(signature=signature)
+        if stored:
+            # The cached count is left to expire: forgetting it on every signature would
+            # recount on every request at the peak, which is what the cache is there to avoid.
+            return SignResult(signature=signature)
+    # The earlier signature that stood in the way was erased before it could be found, twice.
+    raise ApplicationError(str(SignMessages.TRY_AGAIN))
+
+
+def _duplicate_store(
+    signature: Signature, *, abuse: limits.AbuseLimits, now: datetime.datetime
+) -> bool:
+    """After the first-signature insert stored nothing: say why, or store a duplicate.
+
+    Raises :class:`ApplicationError` if the petition no longer takes signatures. Otherwise
+    the person signed before, and ``signature`` is stored pointing at that signature.
+    ``False`` if that signature can no longer be found (erased a moment ago).
+    """
+    petition = PetitionPage.objects.live().filter(pk=signature.petition_id).first()
+    if petition is None:
+        raise ApplicationError(str(SignMessages.CLOSED))
+    if not petition.is_accepting_signatures(now=now):
+        raise ApplicationError(str(SignMessages.CLOSED), extra={"state": petition.state})
+    # Paused on the petition itself: the insert checked it; the site-wide switch is the
+    # caller's.
+    petition_ensure_accepting(petition, abuse=abuse)
+    original = _find_original(
+        petition, email=signature.email, key=signature.name_key, postcode=signature.postcode
+    )
+    if original is None:
+        return False
+    place = postcode_lookup(postcode=signature.postcode) if signature.postcode else None
+    signature.state = SignatureState.DUPLICATE
+    signature.suspect_reason = SuspectReason.NONE
+    signature.duplicate_of = original
+    signature.ward_code = place.ward_code if place else ""
+    signature.constituency_code = place.constituency_code if place else ""
+    signature.local_authority_code = place.local_authority_code if place else ""
+    signature.save(force_insert=True)
+    return True
 
 
 @transaction.atomic

@@ -9,4 +9,5 @@ app_name = "petitions"
 urlpatterns = [
     # Page slugs may be Unicode ("café-closure"), which Django's <slug:> converter refuses.
     re_path(r"^petitions/(?P<slug>[-\w]+)\.json$", views.petition_json, name="json"),
+    re_path(r"^petitions/(?P<slug>[-\w]+)/sign/$", views.petition_sign, name="sign"),
 ]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -134,54 +141,98 @@ PROOF_OF_WORK_MESSAGES = {
 PAGE_METHODS = ["GET", "HEAD", "POST"]
 
 
+def _signature_form(target: selectors.SigningTarget, data=None) -> SignatureForm:
+    consent = updates_consent_wording(organiser_name=target.organiser_name)
+    return SignatureForm(
+        data,
+        consent_text=consent.text,
+        honeypot=target.honeypot_enabled,
+        proof_of_work=target.proof_of_work_required,
+    )
+
+
 def petition_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse:
+    """The petition with its sign form. A POST here is taken as at :func:`petition_sign`
+    (the form's own address), so that a page from before that address existed still works."""
     if request.method not in PAGE_METHODS:
         return HttpResponseNotAllowed(
             PAGE_METHODS,
             _("This page can be read and its form sent, nothing else. Nothing was saved."),
             content_type="text/plain; charset=utf-8",
         )
-    consent = updates_consent_wording(organiser_name=petition.organiser_name)
-    abuse = limits.abuse_limits()
-    form = SignatureForm(
-        request.POST if request.method == "POST" else None,
-        consent_text=consent.text,
-        honeypot=petition.honeypot_enabled,
-        proof_of_work=petition.proof_of_work_required,
-    )
+    target = selectors.SigningTarget.of(petition)
+    if request.method == "POST":
+        return _signature_take(request, target, petition=petition)
+    return _render_petition(request, petition, _signature_form(target), abuse=limits.abuse_limits())
+
+
+def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
+    """Where the sign form is sent: stores the signature and redirects to the thank-you page.
+
+    Kept apart from the page (which Wagtail routes through the page tree, and builds as a page
+    object with every field) so that a signature, the one request a spike repeats thousands of
+    times a minute, costs no more than it must. A GET (a reload of the address after an
+    error) goes back to the petition.
+    """
+    if request.method not in PAGE_METHODS:
+        return HttpResponseNotAllowed(
+            PAGE_METHODS,
+            _("The sign form is sent here, nothing else. Nothing was saved."),
+            content_type="text/plain; charset=utf-8",
+        )
+    target = selectors.signing_target(slug=slug)
+    if target is None:
+        raise Http404
     if request.method != "POST":
-        return _render_petition(request, petition, form, abuse=abuse)
+        return redirect(target.url)
+    return _signature_take(request, target)
+
+
+def _signature_take(
+    request: HttpRequest, target: selectors.SigningTarget, *, petition: PetitionPage | None = None
+) -> HttpResponse:
+    """Check and store a sign-form submission for ``target``; the page again if it can't be."""
+    abuse = limits.abuse_limits()
+    form = _signature_form(target, request.POST)
+
+    def page_again(status: int = 200) -> HttpResponse:
+        page = petition or PetitionPage.objects.live().filter(pk=target.pk).first()
+        if page is None:
+            raise Http404
+        return _render_petition(request, page, form, abuse=abuse, status=status)
 
     # Closed, not open yet or paused: the page says so instead of showing the form, and
     # nothing is stored. 409 rather than 503: the server is fine, the petition's state says
     # no (and a proxy in front keeps its hands off a 4xx page, so the message gets through).
-    if not petition.is_accepting_signatures() or limits.signing_paused_message(
-        petition=petition, limits=abuse
+    if not target.is_accepting_signatures() or limits.signing_paused_message(
+        petition=target, limits=abuse
     ):
-        return _render_petition(request, petition, form, abuse=abuse, status=409)
+        return page_again(status=409)
     if not form.is_valid():
-        return _render_petition(request, petition, form, abuse=abuse)
-    if petition.proof_of_work_required:
+        return page_again()
+    if target.proof_of_work_required:
         problem = proof_of_work.solution_check(form.proof_of_work_solution)
         if problem is not None:
             message = PROOF_OF_WORK_MESSAGES.get(
                 problem, services.SignMessages.PROOF_OF_WORK_FAILED
             )
             form.add_error(None, message)
-            return _render_petition(request, petition, form, abuse=abuse)
+            return page_again()
     try:
         services.sign(
-            petition=petition,
+            petition=target,
             signer=form.signer_details(),
             ip_hash=_ip_hash(request),
             honeypot_filled=form.honeypot_filled,
+            abuse=abuse,
         )
     except ApplicationError as error:
-        # Closed or paused between the check above and the write, or a rule the form does
+        # Closed or paused since the copy of the petition was read, or a rule the form does
         # not know.
         form.add_error(None, error.message)
-        return _render_petition(request, petition, form, abuse=abuse, status=409)
-    return redirect(petition.thank_you_url)
+        return page_again(status=409)
+    # Not redirect(): it tries the address as a URL name first, which costs a failed reverse().
+    return HttpResponseRedirect(target.thank_you_url)
 
 
 def share_links(*, url: str, title: str) -> list[dict[str, str]]:
