@@ -80,9 +80,7 @@ def _postgres_database(url: str, name: str, *, create: bool) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-def add_common_arguments(
-    parser: argparse.ArgumentParser, *, connections: int, default_workers: int
-) -> None:
+def add_common_arguments(parser: argparse.ArgumentParser, *, connections: int) -> None:
     parser.add_argument(
         "--databases",
         default="sqlite,postgresql",
@@ -100,8 +98,7 @@ def add_common_arguments(
     parser.add_argument(
         "--workers",
         type=int,
-        default=default_workers,
-        help=f"gunicorn workers (default {default_workers}, as undersigned serve chooses)",
+        help="gunicorn workers (default: as undersigned serve chooses for the database)",
     )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument(
@@ -126,6 +123,15 @@ def parse_common_arguments(parser: argparse.ArgumentParser) -> argparse.Namespac
     if args.connections < args.threads:
         parser.error("--connections must be at least --threads")
     return args
+
+
+def workers(engine: str, args: argparse.Namespace) -> int:
+    """``--workers``, or what ``undersigned serve`` would start on ``engine`` here."""
+    from undersigned.cli import default_workers
+
+    if args.workers:
+        return args.workers
+    return default_workers(args.database_url if engine == "PostgreSQL" else "sqlite://")
 
 
 def engines(args: argparse.Namespace) -> list[str]:

@@ -127,21 +127,22 @@ def _row(name: str, figures: dict) -> str:
 
 
 def bench_database(engine: str, args: argparse.Namespace) -> dict:
+    workers = loadtest.workers(engine, args)
     with loadtest.demo_site(
-        engine=engine, postgres_url=args.database_url, workers=args.workers, label="page"
+        engine=engine, postgres_url=args.database_url, workers=workers, label="page"
     ) as site:
         info = site.info
         limit = info["page_cache_seconds"] + info["count_cache_seconds"]
         print(
-            f"{engine}: {args.workers} gunicorn workers (WEB_CONCURRENCY={args.workers}, "
+            f"{engine}: {workers} gunicorn workers (WEB_CONCURRENCY={workers}, "
             f"{os.cpu_count()} cores), {args.connections} connections, "
             f"{args.duration:g} s after {args.warmup:g} s of warm-up; page cache "
             f"{info['page_cache_seconds']} s, count cache {info['count_cache_seconds']} s",
             flush=True,
         )
-        results: dict = {"engine": engine, "workers": args.workers}
+        results: dict = {"engine": engine, "workers": workers}
         with loadtest.undersigned_serve(
-            site, workers=args.workers, gunicorn_args=args.gunicorn_args
+            site, workers=workers, gunicorn_args=args.gunicorn_args
         ) as server:
             # Sign once while the page is busy, and watch for the new count.
             command = [loadtest.WRK, f"-t{args.threads}", f"-c{args.connections}", "-d30s"]
@@ -183,10 +184,8 @@ def bench_database(engine: str, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    from undersigned.cli import default_workers
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    loadtest.add_common_arguments(parser, connections=64, default_workers=default_workers())
+    loadtest.add_common_arguments(parser, connections=64)
     args = loadtest.parse_common_arguments(parser)
     loadtest.wrk_ensure()
     results = [bench_database(engine, args) for engine in loadtest.engines(args)]

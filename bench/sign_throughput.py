@@ -103,29 +103,30 @@ def _row(name: str, figures: dict) -> str:
 
 
 def bench_database(engine: str, args: argparse.Namespace) -> dict:
+    workers = loadtest.workers(engine, args)
     with loadtest.demo_site(
-        engine=engine, postgres_url=args.database_url, workers=args.workers, label="sign"
+        engine=engine, postgres_url=args.database_url, workers=workers, label="sign"
     ) as site:
         if args.existing:
             site.signatures_add(args.existing)
         existing = f", {args.existing:,} signatures already stored" if args.existing else ""
         print(
-            f"{engine}: {args.workers} gunicorn workers (WEB_CONCURRENCY={args.workers}, "
+            f"{engine}: {workers} gunicorn workers (WEB_CONCURRENCY={workers}, "
             f"{os.cpu_count()} cores), {args.connections} connections, {args.duration:g} s "
             f"after {args.warmup:g} s of warm-up{existing}",
             flush=True,
         )
         with loadtest.undersigned_serve(
-            site, workers=args.workers, gunicorn_args=args.gunicorn_args
+            site, workers=workers, gunicorn_args=args.gunicorn_args
         ) as server:
             ours = _measure(site, server, args, label="ours", sign_args=_sign_args(site, server))
-        results = {"engine": engine, "workers": args.workers, "ours": ours}
+        results = {"engine": engine, "workers": workers, "ours": ours}
         print(HEADER)
         print(_row("Undersigned", ours), flush=True)
         if ours["counted"] != ours["stored"]:
             print(f"  (of the rows stored, {ours['counted']:,} counted)")
         if not args.no_reference:
-            reference = _reference(site, args)
+            reference = _reference(site, args, workers=workers)
             results["reference"] = reference
             print(_row("Reference", reference))
             share = ours["per_second"] / reference["per_second"] if reference["per_second"] else 0
@@ -139,7 +140,7 @@ def bench_database(engine: str, args: argparse.Namespace) -> dict:
         return results
 
 
-def _reference(site: loadtest.Site, args: argparse.Namespace) -> dict:
+def _reference(site: loadtest.Site, args: argparse.Namespace, *, workers: int) -> dict:
     from undersigned.config.settings.environment import SQLITE_INIT_COMMAND
 
     info = site.info
@@ -157,7 +158,7 @@ def _reference(site: loadtest.Site, args: argparse.Namespace) -> dict:
     command = loadtest.gunicorn_command(
         "reference_app:application",
         port=port,
-        workers=args.workers,
+        workers=workers,
         gunicorn_args=["--chdir", str(loadtest.BENCH_DIR), *args.gunicorn_args],
     )
     env = dict(site.env, BENCH_REFERENCE=json.dumps(config))
@@ -170,10 +171,8 @@ def _reference(site: loadtest.Site, args: argparse.Namespace) -> dict:
 
 
 def main() -> None:
-    from undersigned.cli import default_workers
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    loadtest.add_common_arguments(parser, connections=16, default_workers=default_workers())
+    loadtest.add_common_arguments(parser, connections=16)
     parser.add_argument(
         "--existing", type=int, default=0, help="signatures stored before the run (default 0)"
     )

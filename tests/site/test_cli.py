@@ -6,6 +6,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from undersigned import cli
+
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -44,3 +48,49 @@ def test_help_lists_the_demo_and_serve_commands(tmp_path):
     assert result.returncode == 0
     assert "demo" in result.stdout
     assert "serve" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("database_url", "cores", "expected"),
+    [
+        ("", 2, 3),
+        ("sqlite:////srv/undersigned.sqlite3", 2, 3),
+        ("postgres://app@db/undersigned", 2, 5),
+        ("postgresql://app@db/undersigned", 8, 9),
+        ("", 16, 9),
+    ],
+)
+def test_serve_starts_fewer_workers_on_sqlite_than_on_postgresql(
+    monkeypatch, database_url, cores, expected
+):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setattr(cli.os, "cpu_count", lambda: cores)
+
+    assert cli.default_workers() == expected
+
+
+def test_web_concurrency_sets_the_workers_whatever_the_database(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "7")
+
+    assert cli.default_workers("postgres://app@db/undersigned") == 7
+    assert cli.default_workers("sqlite://") == 7
+
+
+@pytest.mark.parametrize(
+    ("value", "logged"), [("", False), ("0", False), ("1", True), ("yes", True)]
+)
+def test_serve_logs_each_request_only_when_asked(monkeypatch, value, logged):
+    monkeypatch.setenv("ACCESS_LOG", value)
+
+    argv = cli._gunicorn_argv(bind="127.0.0.1:8000", workers=2, extra=[])
+
+    assert ("--access-logfile" in argv) is logged
+
+
+def test_the_demo_always_shows_each_request(monkeypatch):
+    monkeypatch.delenv("ACCESS_LOG", raising=False)
+
+    argv = cli._gunicorn_argv(bind="127.0.0.1:8000", workers=2, extra=[], access_log=True)
+
+    assert argv[argv.index("--access-logfile") + 1] == "-"
