@@ -107,9 +107,12 @@ def hash_client_ip(ip: str) -> str:
 
 
 def petition_ensure_accepting(
-    petition: PetitionPage | SigningTarget, *, abuse: limits.AbuseLimits | None = None
+    petition: PetitionPage | SigningTarget,
+    *,
+    abuse: limits.AbuseLimits | None = None,
+    now: datetime.datetime | None = None,
 ) -> None:
-    if not petition.is_accepting_signatures():
+    if not petition.is_accepting_signatures(now=now):
         raise ApplicationError(str(SignMessages.CLOSED), extra={"state": petition.state})
     paused = limits.signing_paused_message(petition=petition, limits=abuse)
     if paused:
@@ -207,22 +210,22 @@ def sign(
     # transaction never waits on the network.
     counted_inside = limits.counted_in_database()
     suspect_reason = None if counted_inside else suspect_reason_find()
+    signature = Signature(
+        petition_id=petition.pk,
+        name=name,
+        name_key=name_key(name),
+        address=address,
+        postcode=postcode,
+        email=email,
+        wants_updates=consent is not None,
+        consent_text=consent.text if consent else "",
+        consent_version=consent.version if consent else "",
+        consented_at=now if consent else None,
+        ip_hash=ip_hash,
+        created_at=now,
+    )
+    insert = FirstSignatureInsert(signature, now=now)
     for _attempt in range(2):
-        signature = Signature(
-            petition_id=petition.pk,
-            name=name,
-            name_key=name_key(name),
-            address=address,
-            postcode=postcode,
-            email=email,
-            wants_updates=consent is not None,
-            consent_text=consent.text if consent else "",
-            consent_version=consent.version if consent else "",
-            consented_at=now if consent else None,
-            ip_hash=ip_hash,
-            created_at=now,
-        )
-        insert = FirstSignatureInsert(signature, now=now)
         with transaction.atomic():
             if counted_inside:
                 suspect_reason = suspect_reason_find()
@@ -254,11 +257,7 @@ def _duplicate_store(
     petition = PetitionPage.objects.live().filter(pk=signature.petition_id).first()
     if petition is None:
         raise ApplicationError(str(SignMessages.CLOSED))
-    if not petition.is_accepting_signatures(now=now):
-        raise ApplicationError(str(SignMessages.CLOSED), extra={"state": petition.state})
-    # Paused on the petition itself: the insert checked it; the site-wide switch is the
-    # caller's.
-    petition_ensure_accepting(petition, abuse=abuse)
+    petition_ensure_accepting(petition, abuse=abuse, now=now)
     original = _find_original(
         petition, email=signature.email, key=signature.name_key, postcode=signature.postcode
     )

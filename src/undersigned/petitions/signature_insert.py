@@ -21,6 +21,7 @@ column list comes from the model, so a new column is included without editing SQ
 from __future__ import annotations
 
 import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from wagtail.models import Page
@@ -40,11 +41,19 @@ TEXT_FIELDS = frozenset(
     if field.get_internal_type() in {"CharField", "TextField"}
 )
 
-_statements: dict[str, tuple[str, list]] = {}
+
+class _Statement(NamedTuple):
+    sql: str
+    passed: list  # the fields whose values it takes, in order
+    state_at: int  # where among them the state and the suspect reason are
+    reason_at: int
 
 
-def _statement() -> tuple[str, list]:
-    """The SQL for this database, and the fields whose values it takes, in order."""
+_statements: dict[str, _Statement] = {}
+
+
+def _statement() -> _Statement:
+    """The SQL for this database, and where its parameters go (worked out once)."""
     cached = _statements.get(connection.vendor)
     if cached:
         return cached
@@ -76,8 +85,10 @@ def _statement() -> tuple[str, list]:
         f"ON CONFLICT DO NOTHING "
         f"RETURNING {qn(Signature._meta.pk.column)}, {returned}"
     )
-    _statements[connection.vendor] = sql, passed
-    return sql, passed
+    names = [field.attname for field in passed]
+    statement = _Statement(sql, passed, names.index("state"), names.index("suspect_reason"))
+    _statements[connection.vendor] = statement
+    return statement
 
 
 class FirstSignatureInsert:
@@ -89,9 +100,9 @@ class FirstSignatureInsert:
 
     def __init__(self, signature: Signature, *, now: datetime.datetime) -> None:
         self.signature = signature
-        self.sql, passed = _statement()
+        self.statement = _statement()
         self.params = []
-        for field in passed:
+        for field in self.statement.passed:
             value = getattr(signature, field.attname)
             if field.attname not in TEXT_FIELDS:
                 value = field.get_db_prep_save(value, connection)
@@ -102,8 +113,6 @@ class FirstSignatureInsert:
             PetitionState.OPEN,
             connection.ops.adapt_datetimefield_value(now),
         ]
-        self._state_at = [field.attname for field in passed].index("state")
-        self._reason_at = [field.attname for field in passed].index("suspect_reason")
 
     def run(self, *, state: str, suspect_reason: str) -> bool:
         """Store the signature as ``state`` if its petition takes signatures now and the person
@@ -111,9 +120,10 @@ class FirstSignatureInsert:
         nothing was stored, and the signature is unchanged.
         """
         params = list(self.params)
-        params[self._state_at], params[self._reason_at] = state, suspect_reason
+        params[self.statement.state_at] = state
+        params[self.statement.reason_at] = suspect_reason
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.statement.sql, params)
             row = cursor.fetchone()
         if row is None:
             return False

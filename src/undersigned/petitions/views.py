@@ -141,6 +141,10 @@ PROOF_OF_WORK_MESSAGES = {
 PAGE_METHODS = ["GET", "HEAD", "POST"]
 
 
+def _methods_refused(message: str) -> HttpResponse:
+    return HttpResponseNotAllowed(PAGE_METHODS, message, content_type="text/plain; charset=utf-8")
+
+
 def _signature_form(target: selectors.SigningTarget, data=None) -> SignatureForm:
     consent = updates_consent_wording(organiser_name=target.organiser_name)
     return SignatureForm(
@@ -155,10 +159,8 @@ def petition_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse:
     """The petition with its sign form. A POST here is taken as at :func:`petition_sign`
     (the form's own address), so that a page from before that address existed still works."""
     if request.method not in PAGE_METHODS:
-        return HttpResponseNotAllowed(
-            PAGE_METHODS,
-            _("This page can be read and its form sent, nothing else. Nothing was saved."),
-            content_type="text/plain; charset=utf-8",
+        return _methods_refused(
+            _("This page can be read and its form sent, nothing else. Nothing was saved.")
         )
     target = selectors.SigningTarget.of(petition)
     if request.method == "POST":
@@ -175,11 +177,7 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
     error) goes back to the petition.
     """
     if request.method not in PAGE_METHODS:
-        return HttpResponseNotAllowed(
-            PAGE_METHODS,
-            _("The sign form is sent here, nothing else. Nothing was saved."),
-            content_type="text/plain; charset=utf-8",
-        )
+        return _methods_refused(_("The sign form is sent here, nothing else. Nothing was saved."))
     target = selectors.signing_target(slug=slug)
     if target is None:
         raise Http404
