@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 
 from tests.factories import PetitionPageFactory, site_home
+from undersigned.site.caching import forget_everything
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    cache.clear()
+    forget_everything()
     yield
-    cache.clear()
+    forget_everything()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Rate limits and kill switches for the sign path, read cheaply on every request.
 
-The organisers' settings (:class:`~undersigned.abuse.models.AbuseSettings`) are read through
-a short-lived cache, so that signing adds no settings query per request; a change in the
+The organisers' settings (:class:`~undersigned.abuse.models.AbuseSettings`) are kept by each
+process for a few seconds, so that signing adds no settings query per request; a change in the
 admin shows within a few seconds everywhere (at once in the process that saved it).
 """
 
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from undersigned.abuse import store
 from undersigned.abuse.models import AbuseSettings
 from undersigned.petitions.models import SuspectReason
-from undersigned.site.caching import cached_briefly, cached_forget
+from undersigned.site.caching import cached_forget, kept_in_process
 
 if TYPE_CHECKING:
     from undersigned.petitions.models import PetitionPage
@@ -59,7 +59,7 @@ def _abuse_limits_load() -> AbuseLimits:
 
 def abuse_limits() -> AbuseLimits:
     """The site-wide settings, at most a few seconds old."""
-    return cached_briefly(SETTINGS_CACHE_KEY, SETTINGS_CACHE_SECONDS, _abuse_limits_load)
+    return kept_in_process(SETTINGS_CACHE_KEY, SETTINGS_CACHE_SECONDS, _abuse_limits_load)
 
 
 @receiver(post_save, sender=AbuseSettings, dispatch_uid="abuse_limits_forget")

@@ -1,4 +1,5 @@
-"""WSGI entry point used by gunicorn (``undersigned serve``)."""
+"""WSGI entry point used by gunicorn (``undersigned serve``): Django, with sign-form POSTs
+taken first by :class:`~undersigned.petitions.sign_fast_path.SignFastPath` when it can."""
 
 import os
 
@@ -6,4 +7,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.config.settings.production")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from undersigned.petitions.sign_fast_path import SignFastPath  # noqa: E402 (after setup)
+
+application = SignFastPath(django_application)

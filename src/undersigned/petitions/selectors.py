@@ -23,7 +23,7 @@ from undersigned.petitions.models import (
     accepting_signatures,
 )
 from undersigned.places.models import Constituency, Ward, WardBoundary
-from undersigned.site.caching import cached_briefly, cached_forget
+from undersigned.site.caching import cached_briefly, cached_forget, kept_in_process
 
 
 def petition_list_published(*, parent: PetitionIndexPage | None = None) -> QuerySet[PetitionPage]:
@@ -82,8 +82,9 @@ class SigningTarget:
 def signing_target(*, slug: str) -> SigningTarget | None:
     """The live, public petition ``slug`` as signing needs it; ``None`` if there is none.
 
-    Cached for as long as a public page may be (``UNDERSIGNED_PAGE_CACHE_SECONDS``): the form a
-    person sends was read from a page at least that old. Whether the petition still takes
+    Kept by each process for as long as a public page may be cached
+    (``UNDERSIGNED_PAGE_CACHE_SECONDS``): the form a person sends was read from a page at
+    least that old. Whether the petition still takes
     signatures is checked again by the database as a signature is stored, so a petition closed
     or paused a moment ago takes none, whatever this copy says.
     """
@@ -93,7 +94,7 @@ def signing_target(*, slug: str) -> SigningTarget | None:
         petition = petition_get_live(slug=slug)
         return SigningTarget.of(petition) if petition else None
 
-    return cached_briefly(key, settings.UNDERSIGNED_PAGE_CACHE_SECONDS, build)
+    return kept_in_process(key, settings.UNDERSIGNED_PAGE_CACHE_SECONDS, build)
 
 
 def _count_cache_key(petition_id: int) -> str:

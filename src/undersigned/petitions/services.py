@@ -31,6 +31,7 @@ from undersigned.places.postcodes import find_postcode, normalise_postcode
 from undersigned.places.selectors import postcode_lookup
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_multiline, clean_text
+from undersigned.site.write_queue import write_turn
 from undersigned.supporters.consent import updates_consent_wording
 from undersigned.supporters.services import consent_record_given
 
@@ -226,7 +227,7 @@ def sign(
     )
     insert = FirstSignatureInsert(signature, now=now)
     for _attempt in range(2):
-        with transaction.atomic():
+        with write_turn(), transaction.atomic():
             if counted_inside:
                 suspect_reason = suspect_reason_find()
             stored = insert.run(

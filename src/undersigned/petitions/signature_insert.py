@@ -104,7 +104,8 @@ class FirstSignatureInsert:
         self.params = []
         for field in self.statement.passed:
             value = getattr(signature, field.attname)
-            if field.attname not in TEXT_FIELDS:
+            # None stays None (NULL) whatever the field; text goes as it is (see TEXT_FIELDS).
+            if value is not None and field.attname not in TEXT_FIELDS:
                 value = field.get_db_prep_save(value, connection)
             self.params.append(value)
         self.params += [

@@ -125,7 +125,7 @@ def _render_petition(
     return response
 
 
-def _ip_hash(request: HttpRequest) -> str:
+def request_ip_hash(request: HttpRequest) -> str:
     # No address (a misconfigured proxy or socket): no hash, rather than one hash that every
     # such signer would share, and so one rate limit that they would all go over together.
     ip = client_ip(request)
@@ -220,7 +220,7 @@ def _signature_take(
         services.sign(
             petition=target,
             signer=form.signer_details(),
-            ip_hash=_ip_hash(request),
+            ip_hash=request_ip_hash(request),
             honeypot_filled=form.honeypot_filled,
             abuse=abuse,
         )

@@ -178,6 +178,9 @@ UNDERSIGNED_COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 2)
 UNDERSIGNED_BREAKDOWN_CACHE_SECONDS = env_int("BREAKDOWN_CACHE_SECONDS", 30)
 # How long a public page's HTML is reused for visitors who are not signed in (0: never).
 UNDERSIGNED_PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 2)
+# Take correct sign-form POSTs in front of Django's request handling (undersigned.petitions.
+# sign_fast_path); off sends every one through Django, as any other request.
+UNDERSIGNED_SIGN_FAST_PATH = env_bool("SIGN_FAST_PATH", True)
 # How long the site and page a host name and path lead to are remembered (0: never).
 UNDERSIGNED_ROUTE_CACHE_SECONDS = env_int("ROUTE_CACHE_SECONDS", 10)
 # Updates to signers: how many emails a minute the mail server takes from us, and how many
