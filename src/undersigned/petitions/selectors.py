@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -84,11 +83,12 @@ def signing_target(*, slug: str) -> SigningTarget | None:
 
     Kept by each process for as long as a public page may be cached
     (``UNDERSIGNED_PAGE_CACHE_SECONDS``): the form a person sends was read from a page at
-    least that old. Whether the petition still takes
-    signatures is checked again by the database as a signature is stored, so a petition closed
-    or paused a moment ago takes none, whatever this copy says.
+    least that old. Whether the petition still takes signatures is checked again by the
+    database as a signature is stored, so a petition closed or paused a moment ago takes
+    none, whatever this copy says.
     """
-    key = "petitions:signing-target:v1:" + hashlib.sha256(slug.encode()).hexdigest()
+    # A key of the process's own dictionary, not of the shared cache: the slug as it is.
+    key = "petitions:signing-target:" + slug
 
     def build() -> SigningTarget | None:
         petition = petition_get_live(slug=slug)

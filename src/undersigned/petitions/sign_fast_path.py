@@ -40,13 +40,14 @@ from django.utils.module_loading import import_string
 
 from undersigned.petitions import selectors, services, views
 from undersigned.petitions.forms import signature_data_read
+from undersigned.petitions.urls import SIGN_PATTERN
 from undersigned.site.errors import ApplicationError
 from undersigned.site.outages import is_database_outage
 
 logger = logging.getLogger(__name__)
 
-# As in petitions/urls.py, at the root of the site.
-SIGN_PATH = re.compile(r"^/petitions/(?P<slug>[-\w]+)/sign/$")
+# The URL conf's pattern, at the root of the site (a WSGI path starts with "/").
+SIGN_PATH = re.compile("^/" + SIGN_PATTERN.removeprefix("^"))
 # A sign form with every field at its longest is under 3 KB; anything bigger is no common case.
 MAX_BODY_BYTES = 16 * 1024
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"

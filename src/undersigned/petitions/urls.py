@@ -5,9 +5,11 @@ from django.urls import re_path
 from undersigned.petitions import views
 
 app_name = "petitions"
+# Where the sign form posts (also matched by sign_fast_path, in front of Django).
+SIGN_PATTERN = r"^petitions/(?P<slug>[-\w]+)/sign/$"
 
 urlpatterns = [
     # Page slugs may be Unicode ("café-closure"), which Django's <slug:> converter refuses.
     re_path(r"^petitions/(?P<slug>[-\w]+)\.json$", views.petition_json, name="json"),
-    re_path(r"^petitions/(?P<slug>[-\w]+)/sign/$", views.petition_sign, name="sign"),
+    re_path(SIGN_PATTERN, views.petition_sign, name="sign"),
 ]
