@@ -1,17 +1,14 @@
-"""The shared store: fixed-window counters and one-time tokens, in the database and in Redis."""
+"""The shared store: fixed-window counters in Redis, one-time tokens in Redis or the database."""
 
 from __future__ import annotations
 
-import datetime
 import logging
 
 import pytest
-from django.db import transaction
 
 from tests.abuse.redis_server import forget_keys, redis_url_or_skip, unique
-from tests.petitions.test_concurrency import run_together
 from undersigned.abuse import store
-from undersigned.abuse.models import RateCount, SpentToken
+from undersigned.abuse.models import SpentToken
 
 # A moment at the very start of a 60-second window, so that "+59 s" is still inside it.
 START = 1_800_000_000.0
@@ -32,59 +29,23 @@ def redis_store():
     forget_keys(url, prefix + "*")
 
 
-# The database store
+# Without Redis
 
 
 @pytest.mark.django_db
-def test_a_counter_counts_up_within_its_window():
-    counts = [store.hit("sign:all:abc", 60, now=START + second) for second in (0, 10, 59)]
+def test_without_redis_nothing_is_counted_here_and_the_caller_is_told(settings):
+    settings.REDIS_URL = ""
 
-    assert counts == [1, 2, 3]
-    row = RateCount.objects.get()
-    assert row.count == 3
-    assert row.expires_at == datetime.datetime.fromtimestamp(START + 60, tz=datetime.UTC)
+    assert store.hits(["sign:all:abc"], 60, now=START) is None
 
 
 @pytest.mark.django_db
-def test_a_counter_starts_again_from_one_in_the_next_window():
-    store.hit("sign:all:abc", 60, now=START)
-    store.hit("sign:all:abc", 60, now=START + 59)
-
-    assert store.hit("sign:all:abc", 60, now=START + 60) == 1
-    assert store.hit("sign:all:abc", 60, now=START + 61) == 2
-    assert RateCount.objects.count() == 2  # one row per window until the old one is cleaned up
-
-
-@pytest.mark.django_db
-def test_keys_are_counted_apart():
-    store.hit("sign:all:abc", 60, now=START)
-
-    assert store.hit("sign:all:def", 60, now=START) == 1
-    assert store.hit("sign:all:abc", 60, now=START) == 2
-
-
-@pytest.mark.django_db
-def test_several_keys_are_counted_in_one_statement_and_come_back_in_the_order_asked(
-    django_assert_num_queries, no_cleanup
-):
-    store.hit("zebra", 60, now=START)
-
-    with django_assert_num_queries(1):
-        counts = store.hits(["zebra", "aardvark"], 60, now=START)
-
-    assert counts == [2, 1]
-
-
-@pytest.mark.django_db
-def test_expired_counters_and_tokens_are_forgotten_and_live_ones_kept():
-    store.hit("old", 60, now=START)
-    store.hit("current", 60, now=START + 60)
+def test_expired_tokens_are_forgotten_and_live_ones_kept():
     store.spend_once("old-token", 30, now=START)
     store.spend_once("current-token", 300, now=START)
 
     store.expired_forget(now=START + 60)
 
-    assert [row.key.split(":")[0] for row in RateCount.objects.all()] == ["current"]
     assert list(SpentToken.objects.values_list("token", flat=True)) == ["current-token"]
 
 
@@ -96,25 +57,19 @@ def test_a_token_is_spent_once_only():
     assert SpentToken.objects.count() == 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_counters_hit_from_many_threads_at_once_lose_no_hit():
-    """Each hit is one atomic upsert: 24 threads at once get 24 different counts."""
-    counts = run_together([lambda: store.hit("sign:all:busy", 3600) for _ in range(24)], workers=24)
-
-    assert sorted(counts) == list(range(1, 25))
-    assert RateCount.objects.get().count == 24
-
-
 @pytest.mark.django_db
-def test_an_unreachable_redis_falls_back_to_the_database_with_a_warning(settings, caplog):
+def test_an_unreachable_redis_leaves_counting_to_the_database_with_a_warning(
+    settings, caplog, monkeypatch
+):
+    monkeypatch.setattr(store, "_redis_down_until", {})  # as if it never failed before
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
     with caplog.at_level(logging.WARNING, logger="undersigned.abuse.store"):
-        assert store.hit("sign:all:abc", 60, now=START) == 1
+        assert store.hits(["sign:all:abc"], 60, now=START) is None
         assert store.spend_once("pow:abc", 60) is True
         assert store.spend_once("pow:abc", 60) is False
 
-    assert RateCount.objects.get().count == 1
+    assert SpentToken.objects.count() == 1
     assert "Redis is configured but failed" in caplog.text
 
 
@@ -154,35 +109,23 @@ def test_with_redis_configured_nothing_is_counted_in_the_database(settings):
     settings.REDIS_URL = redis_url_or_skip()
     key = unique("configured")
     try:
-        assert store.hit(key, 60) == 1
-        assert store.hit(key, 60) == 2
+        assert store.hits([key], 60) == [1]
+        assert store.hits([key], 60) == [2]
         assert store.spend_once(key, 60) is True
         assert store.spend_once(key, 60) is False
     finally:
         forget_keys(settings.REDIS_URL, f"{store.DEFAULT_PREFIX}*{key}*")
 
-    assert not RateCount.objects.exists()
     assert not SpentToken.objects.exists()
 
 
 @pytest.mark.django_db
-def test_the_database_is_the_backend_without_redis_or_while_redis_is_down(settings):
-    settings.REDIS_URL = ""
-    assert store.backend_is_database()
-
+def test_a_failed_redis_is_left_alone_for_a_while(settings, monkeypatch):
+    monkeypatch.setattr(store, "_redis_down_until", {})
     settings.REDIS_URL = "redis://127.0.0.1:1/1"  # nothing listens on port 1
-    assert not store.backend_is_database()  # configured: tried first
-    store.spend_once("pow:abc", 60)  # fails over, and Redis is left alone for a while
-    assert store.backend_is_database()
+    assert store.hits(["k"], 60) is None  # tried, failed
+    tried = []
+    monkeypatch.setattr(store.RedisStore, "hits", lambda *args, **kwargs: tried.append(1))
 
-
-@pytest.mark.django_db
-def test_a_counter_counted_in_a_transaction_that_rolls_back_is_not_counted():
-    class RolledBack(Exception):
-        pass
-
-    with pytest.raises(RolledBack), transaction.atomic():
-        store.hit("sign:all:abc", 60, now=START)
-        raise RolledBack
-
-    assert store.hit("sign:all:abc", 60, now=START) == 1
+    assert store.hits(["k"], 60) is None
+    assert not tried

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
+from undersigned.abuse.models import AbuseSettings
 from undersigned.petitions import selectors, services
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
 
@@ -124,3 +125,25 @@ def test_20_threads_signing_with_the_same_email_at_once_store_one_counted_row_an
     assert rows.filter(state=SignatureState.DUPLICATE, duplicate_of=original).count() == 19
     assert sum(result.counted for result in results) == 1
     assert selectors.signature_count(petition=petition) == 1
+
+
+def test_24_threads_from_one_connection_at_once_get_exactly_the_limit_counted(petition, settings):
+    """All at once, none can read the connection's count before the one ahead of it commits
+    (SQLite's one writer; a lock per connection on PostgreSQL): exactly the limit is counted."""
+    settings.REDIS_URL = ""
+    limits = AbuseSettings.load()
+    limits.per_petition_limit, limits.overall_limit, limits.window_minutes = 5, 100, 60
+    limits.save()
+    signers = [
+        services.SignerDetails(name=f"Busy Connection {n}", postcode="CR0 1NY") for n in range(24)
+    ]
+
+    def from_one_connection(signer: services.SignerDetails) -> Callable[[], object]:
+        return lambda: services.sign(petition=petition, signer=signer, ip_hash="one-connection")
+
+    results = run_together([from_one_connection(signer) for signer in signers], workers=24)
+
+    assert sum(result.counted for result in results) == 5
+    rows = Signature.objects.filter(petition=petition)
+    assert rows.filter(state=SignatureState.COUNTED).count() == 5
+    assert rows.filter(state=SignatureState.SUSPECT).count() == 19

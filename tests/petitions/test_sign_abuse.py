@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import json
+import secrets
 from html import escape
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from tests.abuse.redis_server import forget_keys, redis_url_or_skip
 from tests.factories import PetitionPageFactory, SignatureFactory, sign_url
-from undersigned.abuse import proof_of_work
+from undersigned.abuse import proof_of_work, store
 from undersigned.abuse.limits import SIGNING_PAUSED_STANDARD
-from undersigned.abuse.models import AbuseSettings, RateCount
+from undersigned.abuse.models import AbuseSettings
 from undersigned.petitions import selectors, services
 from undersigned.petitions.models import Signature, SignatureState, SuspectReason
 from undersigned.petitions.services import SignerDetails, SignMessages
@@ -105,13 +109,113 @@ def test_another_connection_is_not_held_back_by_one_over_its_limit(petition):
     assert Signature.objects.get(email="s3@example.org").state == SignatureState.COUNTED
 
 
-def test_the_counters_never_hold_the_client_address(petition):
+def test_the_signature_holds_a_keyed_hash_of_the_address_never_the_address(petition):
     from_address("203.0.113.7").post(sign_url(petition), signer(1))
 
-    keys = list(RateCount.objects.values_list("key", flat=True))
-    assert len(keys) == 2
-    assert not any("203.0.113.7" in key for key in keys)
-    assert all(Signature.objects.get().ip_hash in key for key in keys)
+    stored = Signature.objects.get()
+    assert stored.ip_hash == services.hash_client_ip("203.0.113.7")
+    assert "203.0.113.7" not in stored.ip_hash
+
+
+def earlier_signatures(petition, ip: str, *, count: int, minutes_ago: float) -> None:
+    """``count`` signatures from ``ip`` stored ``minutes_ago``, as if signed then."""
+    when = timezone.now() - datetime.timedelta(minutes=minutes_ago)
+    SignatureFactory.create_batch(
+        count, petition=petition, ip_hash=services.hash_client_ip(ip), created_at=when
+    )
+
+
+def test_the_window_slides_signatures_older_than_it_no_longer_count(petition):
+    abuse_settings(per_petition_limit=3, overall_limit=100, window_minutes=60)
+    earlier_signatures(petition, "203.0.113.7", count=3, minutes_ago=61)
+    client = from_address("203.0.113.7")
+
+    client.post(sign_url(petition), signer(1))
+
+    assert Signature.objects.get(email="s1@example.org").state == SignatureState.COUNTED
+
+
+def test_every_signature_within_the_window_counts_towards_the_limit(petition):
+    abuse_settings(per_petition_limit=3, overall_limit=100, window_minutes=60)
+    earlier_signatures(petition, "203.0.113.7", count=2, minutes_ago=59)
+    earlier_signatures(petition, "198.51.100.9", count=5, minutes_ago=1)  # someone else
+    client = from_address("203.0.113.7")
+
+    client.post(sign_url(petition), signer(1))
+    client.post(sign_url(petition), signer(2))
+
+    assert Signature.objects.get(email="s1@example.org").state == SignatureState.COUNTED
+    over = Signature.objects.get(email="s2@example.org")
+    assert (over.state, over.suspect_reason) == (
+        SignatureState.SUSPECT,
+        SuspectReason.PETITION_RATE_LIMIT,
+    )
+
+
+def test_over_both_limits_the_overall_one_is_given_as_the_reason(home):
+    abuse_settings(per_petition_limit=1, overall_limit=1)
+    first, second = PetitionPageFactory(), PetitionPageFactory()
+    client = from_address("203.0.113.7")
+    client.post(sign_url(first), signer(1))
+    client.post(sign_url(second), signer(2))  # over the overall limit only
+
+    client.post(sign_url(second), signer(3))  # over both
+
+    reasons = dict(Signature.objects.values_list("email", "suspect_reason"))
+    assert reasons == {
+        "s1@example.org": SuspectReason.NONE,
+        "s2@example.org": SuspectReason.OVERALL_RATE_LIMIT,
+        "s3@example.org": SuspectReason.OVERALL_RATE_LIMIT,
+    }
+
+
+def test_a_limit_of_zero_is_off(petition):
+    abuse_settings(per_petition_limit=0, overall_limit=0)
+    client = from_address("203.0.113.7")
+
+    for n in range(5):
+        client.post(sign_url(petition), signer(n))
+
+    assert selectors.signature_count(petition=petition) == 5
+
+
+@pytest.fixture
+def redis_client_ip(settings):
+    """Rate limits counted in the test Redis, for an address no other run uses."""
+    settings.REDIS_URL = redis_url_or_skip()
+    ip = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
+    yield ip
+    forget_keys(settings.REDIS_URL, f"{store.DEFAULT_PREFIX}*{services.hash_client_ip(ip)}*")
+
+
+def test_with_redis_the_limits_are_counted_there(petition, redis_client_ip):
+    abuse_settings(per_petition_limit=1, overall_limit=100)
+    # Signatures stored earlier are not in Redis's count: it counts the requests it saw.
+    earlier_signatures(petition, redis_client_ip, count=3, minutes_ago=1)
+    client = from_address(redis_client_ip)
+
+    client.post(sign_url(petition), signer(1))
+    client.post(sign_url(petition), signer(2))
+
+    new = Signature.objects.filter(email__in=["s1@example.org", "s2@example.org"])
+    assert dict(new.values_list("email", "state")) == {
+        "s1@example.org": SignatureState.COUNTED,
+        "s2@example.org": SignatureState.SUSPECT,
+    }
+
+
+def test_while_redis_is_down_the_limit_holds_counted_from_the_signatures_stored(
+    petition, settings, monkeypatch
+):
+    monkeypatch.setattr(store, "_redis_down_until", {})
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # configured, but nothing listens
+    abuse_settings(per_petition_limit=3, overall_limit=100)
+    earlier_signatures(petition, "203.0.113.7", count=3, minutes_ago=5)
+
+    response = from_address("203.0.113.7").post(sign_url(petition), signer(1))
+
+    assert response.status_code == 302
+    assert Signature.objects.get(email="s1@example.org").state == SignatureState.SUSPECT
 
 
 def test_a_suspect_signature_can_be_restored_and_then_counts(petition):

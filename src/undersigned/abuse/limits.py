@@ -7,6 +7,7 @@ admin shows within a few seconds everywhere (at once in the process that saved i
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from undersigned.abuse import store
 from undersigned.abuse.models import AbuseSettings
 from undersigned.petitions.models import SuspectReason
+from undersigned.petitions.signature_insert import RateLimitCheck
 from undersigned.site.caching import cached_forget, kept_in_process
 
 if TYPE_CHECKING:
@@ -73,12 +75,14 @@ def signing_limit_check(
     ip_hash: str,
     now: float | None = None,
     limits: AbuseLimits | None = None,
-) -> SuspectReason:
-    """Count one signature from ``ip_hash`` and say which limit, if any, it goes over.
+) -> SuspectReason | None:
+    """Count one signature from ``ip_hash`` in Redis and say which limit, if any, it goes over.
 
     Fixed windows of ``window_minutes``: one counter per connection per petition and one per
     connection across the site, both counted in one round trip. The keys hold the keyed
     hash only, never an address. A limit of 0 is off; an empty ``ip_hash`` is never limited.
+    ``None`` if Redis is not configured or not answering: then the limits are for the
+    database to apply as it stores the signature (:func:`database_limit_check`).
     """
     if not ip_hash:
         return SuspectReason.NONE
@@ -95,16 +99,29 @@ def signing_limit_check(
     if not checks:
         return SuspectReason.NONE
     counts = store.hits([key for key, _, _ in checks], limits.window_minutes * 60, now=now)
+    if counts is None:
+        return None
     for (_key, limit, reason), count in zip(checks, counts, strict=True):
         if count > limit:
             return reason
     return SuspectReason.NONE
 
 
-def counted_in_database() -> bool:
-    """Whether the rate counters go to the database (no Redis, or Redis is down), so that a
-    caller can count them inside its own transaction."""
-    return store.backend_is_database()
+def database_limit_check(
+    *, ip_hash: str, now: datetime.datetime, limits: AbuseLimits
+) -> RateLimitCheck:
+    """The same limits, for the signature's own insert to apply from the signatures stored.
+
+    The window slides: it is the ``window_minutes`` before ``now``, and every signature
+    stored from the connection in it counts (suspect and duplicate ones too, as each
+    attempt counts in Redis).
+    """
+    return RateLimitCheck(
+        ip_hash=ip_hash,
+        since=now - datetime.timedelta(minutes=limits.window_minutes),
+        per_petition=limits.per_petition_limit,
+        overall=limits.overall_limit,
+    )
 
 
 def signing_paused_message(

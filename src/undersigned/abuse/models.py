@@ -1,8 +1,9 @@
 """Abuse controls' data: site-wide limits and kill switches, shared counters, invalidation rules.
 
-The counters (:class:`RateCount`, :class:`SpentToken`) are the database fallback for what
-Redis holds when ``REDIS_URL`` is set, so that several worker processes on one machine
-share them; nothing here lives in one process's memory.
+The spent one-time tokens (:class:`SpentToken`) are the database fallback for what Redis
+holds when ``REDIS_URL`` is set, so that several worker processes on one machine share them;
+nothing here lives in one process's memory. (Rate limits need no table of their own here: the
+signatures table records who signed when.)
 """
 
 from __future__ import annotations
@@ -109,20 +110,6 @@ class AbuseSettings(BaseGenericSetting):
                 condition=Q(trending_min_share_percent__lte=100),
             ),
         ]
-
-
-class RateCount(models.Model):
-    """How many times a key (e.g. one client on one petition) was seen in one fixed window."""
-
-    key = models.CharField(max_length=200, unique=True)
-    count = models.PositiveIntegerField(default=0)
-    expires_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        verbose_name = _("rate count")
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.count}"
 
 
 class SpentToken(models.Model):

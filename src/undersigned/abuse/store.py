@@ -1,27 +1,27 @@
 """A tiny store shared by every app server: fixed-window counters and one-time tokens.
 
-Redis holds them when ``settings.REDIS_URL`` is set (one round trip per call); otherwise the
-database does (one statement per call, on SQLite or PostgreSQL). If Redis is configured but
-cannot be reached, the database stands in and a warning is logged: a signer never gets a
-server error because of it. Nothing here lives in one process's memory except the Redis
-client and a note of when Redis last failed.
+Redis holds them when ``settings.REDIS_URL`` is set (one round trip per call). Without Redis,
+one-time tokens go to the database (one statement per call, on SQLite or PostgreSQL), and
+there are no counters here: the signatures table is its own record of who signed when, and
+the insert that stores a signature counts it (``petitions.signature_insert``). If Redis is
+configured but cannot be reached, the database stands in and a warning is logged: a signer
+never gets a server error because of it. Nothing here lives in one process's memory except
+the Redis client and a note of when Redis last failed.
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 import random
 import time
 from collections.abc import Sequence
-from typing import Protocol
 
 import redis
 from django.conf import settings
 from django.db import connection, transaction
 
-from undersigned.abuse.models import RateCount, SpentToken
+from undersigned.abuse.models import SpentToken
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +30,9 @@ DEFAULT_PREFIX = "undersigned:abuse:"
 # a connection timeout while it is down.
 REDIS_RETRY_SECONDS = 10
 REDIS_TIMEOUT_SECONDS = 0.5
-# About one database call in this many also deletes expired rows: cheap on average, and the
-# tables stay the size of one window.
+# About one database call in this many also deletes expired tokens: cheap on average, and the
+# table holds little more than the tokens still alive.
 CLEANUP_ONE_IN = 500
-
-
-class Store(Protocol):
-    def hits(self, keys: Sequence[str], window_seconds: int, *, now: float) -> list[int]: ...
-
-    def spend_once(self, token: str, ttl_seconds: int, *, now: float) -> bool: ...
 
 
 def _window(window_seconds: int, now: float) -> tuple[int, int]:
@@ -48,35 +42,7 @@ def _window(window_seconds: int, now: float) -> tuple[int, int]:
 
 
 class DatabaseStore:
-    """Counters and tokens in the ``abuse`` tables: one upsert or insert per call."""
-
-    def hits(self, keys: Sequence[str], window_seconds: int, *, now: float) -> list[int]:
-        number, ends = _window(window_seconds, now)
-        expires_at = connection.ops.adapt_datetimefield_value(
-            datetime.datetime.fromtimestamp(ends, tz=datetime.UTC)
-        )
-        # Sorted, so that two statements touching the same rows lock them in the same order.
-        windowed = sorted({f"{key}:{number}" for key in keys})
-        params = [value for key in windowed for value in (key, expires_at)]
-        with connection.cursor() as cursor:
-            cursor.execute(self._hits_sql(connection.vendor, len(windowed)), params)
-            counts = dict(cursor.fetchall())
-        self._now_and_then_forget_expired(now)
-        return [counts[f"{key}:{number}"] for key in keys]
-
-    @staticmethod
-    @functools.cache
-    def _hits_sql(vendor: str, keys: int) -> str:
-        """The upsert counting ``keys`` keys at once (made once per database and size)."""
-        qn = connection.ops.quote_name
-        table = qn(RateCount._meta.db_table)
-        rows = ", ".join(["(%s, 1, %s)"] * keys)
-        return (
-            f"INSERT INTO {table} ({qn('key')}, {qn('count')}, {qn('expires_at')}) "  # noqa: S608
-            f"VALUES {rows} "
-            f"ON CONFLICT ({qn('key')}) DO UPDATE SET {qn('count')} = {table}.{qn('count')} + 1 "
-            f"RETURNING {qn('key')}, {qn('count')}"
-        )
+    """One-time tokens in the ``abuse`` tables: one insert per call."""
 
     def spend_once(self, token: str, ttl_seconds: int, *, now: float) -> bool:
         expires_at = connection.ops.adapt_datetimefield_value(
@@ -103,9 +69,8 @@ class DatabaseStore:
 
 
 def expired_forget(*, now: float | None = None) -> None:
-    """Delete the database's counters and tokens whose window or lifetime is over."""
+    """Delete the database's one-time tokens whose lifetime is over."""
     moment = datetime.datetime.fromtimestamp(time.time() if now is None else now, tz=datetime.UTC)
-    RateCount.objects.filter(expires_at__lte=moment).delete()
     SpentToken.objects.filter(expires_at__lte=moment).delete()
 
 
@@ -162,28 +127,19 @@ def _redis_failed(error: Exception) -> None:
     )
 
 
-def backend_is_database() -> bool:
-    """Whether calls go to the database right now (no Redis configured, or Redis is down)."""
-    return _redis_store() is None
-
-
-def hits(keys: Sequence[str], window_seconds: int, *, now: float | None = None) -> list[int]:
-    """Count one more for each key in the current fixed window; their counts, in order."""
+def hits(keys: Sequence[str], window_seconds: int, *, now: float | None = None) -> list[int] | None:
+    """Count one more for each key in the current fixed window in Redis; their counts, in
+    order. ``None`` if Redis is not configured or not answering (nothing was counted)."""
     if not keys:
         return []
-    now = time.time() if now is None else now
     store = _redis_store()
-    if store is not None:
-        try:
-            return store.hits(keys, window_seconds, now=now)
-        except redis.RedisError as error:
-            _redis_failed(error)
-    return _database.hits(keys, window_seconds, now=now)
-
-
-def hit(key: str, window_seconds: int, *, now: float | None = None) -> int:
-    """Count one more for ``key`` in the current fixed window and return the window's count."""
-    return hits([key], window_seconds, now=now)[0]
+    if store is None:
+        return None
+    try:
+        return store.hits(keys, window_seconds, now=time.time() if now is None else now)
+    except redis.RedisError as error:
+        _redis_failed(error)
+        return None
 
 
 def spend_once(token: str, ttl_seconds: int, *, now: float | None = None) -> bool:

@@ -307,8 +307,12 @@ class Signature(models.Model):
         ordering = ["-created_at"]
         permissions = [("moderate_signature", "Can invalidate and restore signatures")]
         indexes = [
-            models.Index(fields=["petition", "state"], name="signature_petition_state"),
             models.Index(fields=["petition", "created_at"], name="signature_petition_created"),
+            # The rate limits count a connection's signatures since a moment, on the site and
+            # on one petition, from this index alone (abuse.limits.database_limit_check).
+            models.Index(
+                fields=["ip_hash", "created_at", "petition"], name="signature_connection_recent"
+            ),
             # Covers the support breakdown: one ordered scan groups a petition's counted
             # signatures by ward, constituency and council without reading the table.
             models.Index(

@@ -201,16 +201,19 @@ def sign(
         else None
     )
 
-    def suspect_reason_find() -> SuspectReason:
-        if honeypot_filled:
-            return SuspectReason.HONEYPOT
-        return limits.signing_limit_check(petition_id=petition.pk, ip_hash=ip_hash, limits=abuse)
-
-    # Rate counters kept in the database are counted inside the signature's transaction: one
-    # commit instead of two. Counters in Redis are counted before it, so that the
-    # transaction never waits on the network.
-    counted_inside = limits.counted_in_database()
-    suspect_reason = None if counted_inside else suspect_reason_find()
+    # Rate limits are counted in Redis before the transaction, so that it never waits on the
+    # network; without Redis the insert counts the connection's recent signatures itself.
+    if honeypot_filled:
+        suspect_reason = SuspectReason.HONEYPOT
+    else:
+        suspect_reason = limits.signing_limit_check(
+            petition_id=petition.pk, ip_hash=ip_hash, limits=abuse
+        )
+    rate_limits = (
+        limits.database_limit_check(ip_hash=ip_hash, now=now, limits=abuse)
+        if suspect_reason is None
+        else None
+    )
     signature = Signature(
         petition_id=petition.pk,
         name=name,
@@ -228,11 +231,10 @@ def sign(
     insert = FirstSignatureInsert(signature, now=now)
     for _attempt in range(2):
         with write_turn(), transaction.atomic():
-            if counted_inside:
-                suspect_reason = suspect_reason_find()
             stored = insert.run(
                 state=SignatureState.SUSPECT if suspect_reason else SignatureState.COUNTED,
                 suspect_reason=suspect_reason or SuspectReason.NONE,
+                rate_limits=rate_limits,
             )
             if not stored:
                 stored = _duplicate_store(signature, abuse=abuse, now=now)

@@ -9,6 +9,9 @@ signed, where is their postcode, insert). The database does all of it at once:
   its closing time, read in the same statement that writes: a petition closed a moment ago
   takes no more signatures, whatever copy of it the caller holds;
 - ``LEFT JOIN`` on the postcode table fills in the ward, constituency and council codes;
+- when the rate limits are counted in the database (no Redis), it counts the connection's
+  signatures within the window (:class:`RateLimitCheck`) and stores the signature as suspect
+  if there are already as many as a limit allows: no counter table to write as well;
 - ``ON CONFLICT DO NOTHING`` leaves the row out if either of the partial unique constraints
   on signatures (same email, same name and postcode) says this person signed before.
 
@@ -26,7 +29,13 @@ from typing import NamedTuple
 from django.db import connection
 from wagtail.models import Page
 
-from undersigned.petitions.models import PetitionPage, PetitionState, Signature
+from undersigned.petitions.models import (
+    PetitionPage,
+    PetitionState,
+    Signature,
+    SignatureState,
+    SuspectReason,
+)
 from undersigned.places.models import Postcode
 
 # Filled from the postcode table inside the statement rather than passed in.
@@ -42,32 +51,98 @@ TEXT_FIELDS = frozenset(
 )
 
 
+# PostgreSQL advisory locks are keyed by two numbers: this one says "a connection's signing".
+SIGNING_LOCK_SPACE = 0x5349474E
+
+
+class RateLimitCheck(NamedTuple):
+    """Rate limits the statement applies itself, from the signatures already stored.
+
+    Signatures from ``ip_hash`` created at or after ``since`` are counted (at most a limit's
+    worth, through the index on connection and time): the new one is suspect if there are
+    already ``overall`` of them on the whole site, or ``per_petition`` on this petition. A
+    limit of 0 is off. The overall limit is checked first, which also bounds the cost of the
+    per-petition count.
+    """
+
+    ip_hash: str
+    since: datetime.datetime
+    per_petition: int
+    overall: int
+
+    def applies(self) -> bool:
+        return bool(self.ip_hash) and bool(self.per_petition or self.overall)
+
+
 class _Statement(NamedTuple):
     sql: str
-    passed: list  # the fields whose values it takes, in order
-    state_at: int  # where among them the state and the suspect reason are
-    reason_at: int
+    passed: list[str]  # the attnames of the fields whose values it takes, in order
+    per_petition: bool  # which limits it counts (a different statement for each combination)
+    overall: bool
 
 
-_statements: dict[str, _Statement] = {}
+_statements: dict[tuple[str, bool, bool], _Statement] = {}
 
 
-def _statement() -> _Statement:
-    """The SQL for this database, and where its parameters go (worked out once)."""
-    cached = _statements.get(connection.vendor)
+def _recent_count_sql(*, per_petition: bool) -> str:
+    """How many of a connection's signatures since a moment, up to a limit (3 or 4 params)."""
+    qn = connection.ops.quote_name
+    petition = f"AND recent.{qn('petition_id')} = %s " if per_petition else ""
+    return (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {qn(Signature._meta.db_table)} recent "  # noqa: S608
+        f"WHERE recent.{qn('ip_hash')} = %s AND recent.{qn('created_at')} >= %s "
+        f"{petition}LIMIT %s) AS counted)"
+    )
+
+
+def _statement(*, per_petition: bool = False, overall: bool = False) -> _Statement:
+    """The SQL for this database, and which values it takes (worked out once per shape)."""
+    key = (connection.vendor, per_petition, overall)
+    cached = _statements.get(key)
     if cached:
         return cached
     qn = connection.ops.quote_name
+    limited = per_petition or overall
     fields = [field for field in Signature._meta.concrete_fields if not field.primary_key]
-    passed = [field for field in fields if field.attname not in AREA_FIELDS]
-    selected = [
-        f"COALESCE(place.{qn(field.column)}, '')" if field.attname in AREA_FIELDS else "%s"
-        for field in fields
-    ]
+    # Filled by the statement itself: the area codes, and the state and reason if it counts.
+    computed = {
+        **{name: f"COALESCE(place.{qn(name)}, '')" for name in AREA_FIELDS},
+        **(
+            {
+                "state": f"CASE limit_check.reason WHEN '' THEN '{SignatureState.COUNTED}' "
+                f"ELSE '{SignatureState.SUSPECT}' END",
+                "suspect_reason": "limit_check.reason",
+            }
+            if limited
+            else {}
+        ),
+    }
+    passed = [field.attname for field in fields if field.attname not in computed]
+    selected = [computed.get(field.attname, "%s") for field in fields]
+    checks = []
+    if overall:
+        checks.append(
+            f"WHEN {_recent_count_sql(per_petition=False)} >= %s "
+            f"THEN '{SuspectReason.OVERALL_RATE_LIMIT}' "
+        )
+    if per_petition:
+        checks.append(
+            f"WHEN {_recent_count_sql(per_petition=True)} >= %s "
+            f"THEN '{SuspectReason.PETITION_RATE_LIMIT}' "
+        )
+    limit_check = (
+        f"CROSS JOIN (SELECT CASE {''.join(checks)}ELSE '' END AS reason) limit_check "
+        if limited
+        else ""
+    )
     petition = PetitionPage._meta
     page_link = petition.get_ancestor_link(Page)
-    returned = ", ".join(qn(Signature._meta.get_field(name).column) for name in AREA_FIELDS)
-    # Table and column names come from the models; every value is a parameter.
+    returned = ", ".join(
+        qn(Signature._meta.get_field(name).column)
+        for name in ("state", "suspect_reason", *AREA_FIELDS)
+    )
+    # Table and column names come from the models, the states and reasons from their enums;
+    # every value is a parameter.
     sql = (
         f"INSERT INTO {qn(Signature._meta.db_table)} "  # noqa: S608
         f"({', '.join(qn(field.column) for field in fields)}) "
@@ -77,6 +152,7 @@ def _statement() -> _Statement:
         f"ON page.{qn(Page._meta.pk.column)} = petition.{qn(page_link.column)} "
         f"LEFT JOIN {qn(Postcode._meta.db_table)} place "
         f"ON place.{qn(Postcode._meta.pk.column)} = %s "
+        f"{limit_check}"
         f"WHERE petition.{qn(page_link.column)} = %s "
         f"AND page.{qn('live')} "
         f"AND petition.{qn('state')} = %s "
@@ -85,10 +161,27 @@ def _statement() -> _Statement:
         f"ON CONFLICT DO NOTHING "
         f"RETURNING {qn(Signature._meta.pk.column)}, {returned}"
     )
-    names = [field.attname for field in passed]
-    statement = _Statement(sql, passed, names.index("state"), names.index("suspect_reason"))
-    _statements[connection.vendor] = statement
+    statement = _Statement(sql, passed, per_petition, overall)
+    _statements[key] = statement
     return statement
+
+
+def _run_after_connection_lock(cursor, sql: str, params: list, ip_hash: str) -> tuple | None:
+    """On PostgreSQL: wait for the connection's other signing transactions, then run ``sql``.
+
+    Each statement reads what was committed when it started, so the insert's count sees the
+    signatures the lock's previous holders committed. Both go in one round trip where the
+    connection binds parameters on the client (Django's default with psycopg).
+    """
+    lock = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
+    lock_params = [SIGNING_LOCK_SPACE, ip_hash]
+    if connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        cursor.execute(lock, lock_params)
+        cursor.execute(sql, params)
+    else:
+        cursor.execute(f"{lock}; {sql}", [*lock_params, *params])
+        cursor.nextset()
+    return cursor.fetchone()
 
 
 class FirstSignatureInsert:
@@ -100,37 +193,63 @@ class FirstSignatureInsert:
 
     def __init__(self, signature: Signature, *, now: datetime.datetime) -> None:
         self.signature = signature
-        self.statement = _statement()
-        self.params = []
-        for field in self.statement.passed:
+        self.values = {}
+        for field in Signature._meta.concrete_fields:
             value = getattr(signature, field.attname)
             # None stays None (NULL) whatever the field; text goes as it is (see TEXT_FIELDS).
             if value is not None and field.attname not in TEXT_FIELDS:
                 value = field.get_db_prep_save(value, connection)
-            self.params.append(value)
-        self.params += [
-            signature.postcode,
-            signature.petition_id,
-            PetitionState.OPEN,
-            connection.ops.adapt_datetimefield_value(now),
-        ]
+            self.values[field.attname] = value
+        self.now = connection.ops.adapt_datetimefield_value(now)
 
-    def run(self, *, state: str, suspect_reason: str) -> bool:
-        """Store the signature as ``state`` if its petition takes signatures now and the person
-        has not signed it before; then its ``pk``, state and area codes are set. ``False``:
-        nothing was stored, and the signature is unchanged.
+    def run(
+        self,
+        *,
+        state: str = SignatureState.COUNTED,
+        suspect_reason: str = SuspectReason.NONE,
+        rate_limits: RateLimitCheck | None = None,
+    ) -> bool:
+        """Store the signature if its petition takes signatures now and the person has not
+        signed it before: as ``state`` for ``suspect_reason``, unless ``rate_limits`` are
+        given and it goes over one (then as suspect, for that limit). Then its ``pk``, state,
+        reason and area codes are set. ``False``: nothing was stored, and the signature is
+        unchanged.
+
+        On PostgreSQL, counting a connection's signatures first waits for that connection's
+        other signatures being stored to commit (a lock held until the caller's transaction
+        ends), so that two at once cannot both slip under a limit; SQLite's single writer
+        does the same by itself. Call it inside a transaction.
         """
-        params = list(self.params)
-        params[self.statement.state_at] = state
-        params[self.statement.reason_at] = suspect_reason
+        values = self.values
+        limited = rate_limits is not None and rate_limits.applies()
+        if limited:
+            statement = _statement(
+                per_petition=bool(rate_limits.per_petition), overall=bool(rate_limits.overall)
+            )
+        else:
+            statement = _statement()
+            values = {**values, "state": state, "suspect_reason": suspect_reason}
+        params = [values[name] for name in statement.passed]
+        params.append(values["postcode"])
+        if limited:
+            since = connection.ops.adapt_datetimefield_value(rate_limits.since)
+            if statement.overall:
+                limit = rate_limits.overall
+                params += [rate_limits.ip_hash, since, limit, limit]
+            if statement.per_petition:
+                limit = rate_limits.per_petition
+                params += [rate_limits.ip_hash, since, values["petition_id"], limit, limit]
+        params += [values["petition_id"], PetitionState.OPEN, self.now]
         with connection.cursor() as cursor:
-            cursor.execute(self.statement.sql, params)
-            row = cursor.fetchone()
+            if limited and connection.vendor == "postgresql":
+                row = _run_after_connection_lock(cursor, statement.sql, params, rate_limits.ip_hash)
+            else:
+                cursor.execute(statement.sql, params)
+                row = cursor.fetchone()
         if row is None:
             return False
         signature = self.signature
-        signature.state, signature.suspect_reason = state, suspect_reason
-        signature.pk, *areas = row
+        signature.pk, signature.state, signature.suspect_reason, *areas = row
         for name, value in zip(AREA_FIELDS, areas, strict=True):
             setattr(signature, name, value)
         signature._state.adding = False
