@@ -114,6 +114,9 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
         self.public = public_policy()
         self.admin = admin_policy()
+        # Most responses use no nonce: their header is the same every time.
+        self.public_header = policy_header(self.public)
+        self.admin_header = policy_header(self.admin)
         self.admin_prefixes: tuple[str, ...] | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -126,9 +129,11 @@ class ContentSecurityPolicyMiddleware:
             self.admin_prefixes = admin_path_prefixes()
         in_admin = request.path.startswith(self.admin_prefixes)
         nonce = request.csp_nonce
-        response["Content-Security-Policy"] = policy_header(
-            self.admin if in_admin else self.public, str(nonce) if nonce.used else None
-        )
+        if nonce.used:
+            header = policy_header(self.admin if in_admin else self.public, str(nonce))
+        else:
+            header = self.admin_header if in_admin else self.public_header
+        response["Content-Security-Policy"] = header
         return response
 
 
