@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core import signals
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
 
@@ -79,6 +79,14 @@ PASSIVE_MIDDLEWARES = {
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
+class _QuietCsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, refusing without a word: the request then goes on to Django,
+    whose own check renders the refusal page and logs it, once."""
+
+    def _reject(self, request: HttpRequest, reason: str) -> HttpResponse:
+        return HttpResponseForbidden()
+
+
 def _fast_path_possible() -> bool:
     if not settings.UNDERSIGNED_SIGN_FAST_PATH:
         return False
@@ -95,7 +103,7 @@ class SignFastPath:
     def __init__(self, app: WSGIApp) -> None:
         self.app = app
         self.enabled = _fast_path_possible()
-        self.csrf = CsrfViewMiddleware(lambda request: HttpResponse())
+        self.csrf = _QuietCsrfCheck(lambda request: HttpResponse())
 
         def redirect(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(request.signed_redirect_to)
