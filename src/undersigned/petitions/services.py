@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from undersigned.abuse import limits
-from undersigned.petitions import selectors
+from undersigned.petitions import selectors, signature_insert
 from undersigned.petitions.models import (
     PetitionPage,
     PetitionState,
@@ -252,15 +252,15 @@ def sign(
 def _signing_transaction(*, consent_too: bool) -> AbstractContextManager:
     """The transaction around storing a signature.
 
-    On SQLite, a signature with no consent to record is one statement in the common case, and
-    a statement is a transaction of its own there: Django's BEGIN, COMMIT and bookkeeping
-    around it would cost a tenth of the signature. A duplicate (the rare case) then takes a
-    few statements, each its own transaction, of which only the last writes. PostgreSQL keeps
-    the transaction, which holds its lock on the connection (``FirstSignatureInsert.run``).
+    A signature with no consent to record is, in the common case, stored by one statement
+    (one message on PostgreSQL), which is a transaction by itself: Django's BEGIN, COMMIT
+    and bookkeeping around it would cost a tenth of the signature, and on PostgreSQL two
+    more round trips. A duplicate (the rare case) then takes a few statements, each its own
+    transaction, of which only the last writes.
     """
-    if connection.vendor == "sqlite" and not consent_too:
-        return nullcontext()
-    return transaction.atomic()
+    if consent_too or not signature_insert.atomic_by_itself():
+        return transaction.atomic()
+    return nullcontext()
 
 
 def _duplicate_store(

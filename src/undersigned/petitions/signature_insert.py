@@ -166,22 +166,38 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
     return statement
 
 
+def _binds_on_the_client() -> bool:
+    """Whether psycopg merges parameters into the SQL here (Django's default), which lets
+    several statements go in one message."""
+    return not connection.settings_dict["OPTIONS"].get("server_side_binding")
+
+
 def _run_after_connection_lock(cursor, sql: str, params: list, ip_hash: str) -> tuple | None:
     """On PostgreSQL: wait for the connection's other signing transactions, then run ``sql``.
 
     Each statement reads what was committed when it started, so the insert's count sees the
-    signatures the lock's previous holders committed. Both go in one round trip where the
-    connection binds parameters on the client (Django's default with psycopg).
+    signatures the lock's previous holders committed. Both go in one message where psycopg
+    binds on the client: one round trip, and outside a transaction PostgreSQL runs the
+    message as one, which holds the lock until the insert is committed.
     """
     lock = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
     lock_params = [SIGNING_LOCK_SPACE, ip_hash]
-    if connection.settings_dict["OPTIONS"].get("server_side_binding"):
-        cursor.execute(lock, lock_params)
-        cursor.execute(sql, params)
-    else:
+    if _binds_on_the_client():
         cursor.execute(f"{lock}; {sql}", [*lock_params, *params])
         cursor.nextset()
+    else:
+        cursor.execute(lock, lock_params)
+        cursor.execute(sql, params)
     return cursor.fetchone()
+
+
+def atomic_by_itself() -> bool:
+    """Whether :meth:`FirstSignatureInsert.run` is a whole transaction without the caller
+    opening one: one statement on SQLite, one message on PostgreSQL (when it binds on the
+    client). Elsewhere the caller must open one, for the lock to last until the commit."""
+    if connection.vendor == "sqlite":
+        return True
+    return connection.vendor == "postgresql" and _binds_on_the_client()
 
 
 class FirstSignatureInsert:
@@ -216,9 +232,9 @@ class FirstSignatureInsert:
         unchanged.
 
         On PostgreSQL, counting a connection's signatures first waits for that connection's
-        other signatures being stored to commit (a lock held until the caller's transaction
-        ends), so that two at once cannot both slip under a limit; SQLite's single writer
-        does the same by itself. Call it inside a transaction.
+        other signatures being stored to commit (a lock held until the transaction ends), so
+        that two at once cannot both slip under a limit; SQLite's single writer does the
+        same by itself. Call it inside a transaction unless :func:`atomic_by_itself`.
         """
         values = self.values
         limited = rate_limits is not None and rate_limits.applies()
