@@ -64,6 +64,10 @@ def database_config(default_sqlite_path: Path) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a health check that needs no round trip.
+        config["ENGINE"] = "undersigned.site.postgresql"
+        config["CONN_HEALTH_CHECKS"] = True
     else:
         config["CONN_HEALTH_CHECKS"] = True
     return config
