@@ -127,7 +127,25 @@ def test_20_threads_signing_with_the_same_email_at_once_store_one_counted_row_an
     assert selectors.signature_count(petition=petition) == 1
 
 
-def test_24_threads_from_one_connection_at_once_get_exactly_the_limit_counted(petition, settings):
+@pytest.fixture(params=["client", "server"])
+def binding(request):
+    """On PostgreSQL, once with parameters bound on the client (Django's default: the lock and
+    the insert go in one message) and once on the server (two statements in a transaction)."""
+    if request.param == "server" and connection.vendor != "postgresql":
+        pytest.skip("binding on the server is a PostgreSQL setting")
+    options = connection.settings_dict["OPTIONS"]
+    before = dict(options)
+    if request.param == "server":
+        # The threads' connections are made from this same settings dict.
+        options["server_side_binding"] = True
+    yield request.param
+    options.clear()
+    options.update(before)
+
+
+def test_24_threads_from_one_connection_at_once_get_exactly_the_limit_counted(
+    petition, settings, binding
+):
     """All at once, none can read the connection's count before the one ahead of it commits
     (SQLite's one writer; a lock per connection on PostgreSQL): exactly the limit is counted."""
     settings.REDIS_URL = ""
