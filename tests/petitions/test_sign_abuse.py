@@ -121,7 +121,13 @@ def earlier_signatures(petition, ip: str, *, count: int, minutes_ago: float) -> 
     """``count`` signatures from ``ip`` stored ``minutes_ago``, as if signed then."""
     when = timezone.now() - datetime.timedelta(minutes=minutes_ago)
     SignatureFactory.create_batch(
-        count, petition=petition, ip_hash=services.hash_client_ip(ip), created_at=when
+        count,
+        petition=petition,
+        ip_hash=services.hash_client_ip(ip),
+        created_at=when,
+        # Never the same person as signer(n): no postcode, and the factory's own emails.
+        postcode="",
+        address="1 Earlier Road",
     )
 
 
@@ -240,6 +246,90 @@ def test_a_person_over_the_limit_who_already_signed_is_a_duplicate_as_ever(petit
     repeat = Signature.objects.order_by("created_at").last()
     assert repeat.state == SignatureState.DUPLICATE
     assert selectors.signature_count(petition=petition) == 1
+
+
+def held_back(petition, n: int, *, ip: str = "203.0.113.7") -> Signature:
+    """Signer ``n``'s signature, made from a connection already at its limit: suspect."""
+    abuse_settings(per_petition_limit=1, overall_limit=100)
+    client = from_address(ip)
+    client.post(sign_url(petition), signer(100 + n))  # someone else on the same connection
+    client.post(sign_url(petition), signer(n))
+    held = Signature.objects.get(email=signer(n)["email"])
+    assert held.state == SignatureState.SUSPECT
+    return held
+
+
+def test_someone_held_back_who_signs_again_from_elsewhere_counts_and_the_first_is_kept(petition):
+    held = held_back(petition, 1)
+
+    response = from_address("198.51.100.9").post(sign_url(petition), signer(1))
+
+    assert response.status_code == 302
+    again = Signature.objects.exclude(pk=held.pk).get(email="s1@example.org")
+    assert again.state == SignatureState.COUNTED
+    held.refresh_from_db()
+    assert (held.state, held.duplicate_of, held.suspect_reason) == (
+        SignatureState.DUPLICATE,
+        again,
+        SuspectReason.PETITION_RATE_LIMIT,
+    )
+    selectors.signature_count_forget(petition=petition)
+    assert selectors.signature_count(petition=petition) == 2  # the other signer and this one
+
+
+def test_someone_held_back_who_signs_again_over_the_limit_still_does_not_count(petition):
+    held_back(petition, 1)
+
+    from_address("203.0.113.7").post(sign_url(petition), signer(1))
+
+    mine = Signature.objects.filter(email="s1@example.org")
+    assert sorted(mine.values_list("state", flat=True)) == ["duplicate", "suspect"]
+    selectors.signature_count_forget(petition=petition)
+    assert selectors.signature_count(petition=petition) == 1  # only the other signer
+
+
+def test_a_honeypot_signature_does_not_take_the_place_of_a_suspect_one(petition):
+    held = held_back(petition, 1)
+
+    services.sign(
+        petition=petition,
+        signer=SignerDetails(**signer(1)),
+        ip_hash="elsewhere",
+        honeypot_filled=True,
+    )
+
+    held.refresh_from_db()
+    assert held.state == SignatureState.SUSPECT
+    assert Signature.objects.get(duplicate_of=held).state == SignatureState.DUPLICATE
+
+
+def test_an_invalidated_signature_keeps_its_place_the_organisers_decision_stands(petition):
+    held = held_back(petition, 1)
+    services.signature_invalidate(signature=held)
+
+    from_address("198.51.100.9").post(sign_url(petition), signer(1))
+
+    held.refresh_from_db()
+    assert held.state == SignatureState.INVALIDATED
+    assert Signature.objects.get(duplicate_of=held).state == SignatureState.DUPLICATE
+
+
+def test_someone_already_counted_under_their_name_stays_counted_once(petition):
+    """The email matches a suspect signature, the name and postcode a counted one."""
+    SignatureFactory(petition=petition, name="Signer Number1", email="", postcode="CR0 1NY")
+    SignatureFactory(
+        petition=petition,
+        name="Someone Else",
+        email="s1@example.org",
+        state=SignatureState.SUSPECT,
+        suspect_reason=SuspectReason.PETITION_RATE_LIMIT,
+    )
+
+    from_address("198.51.100.9").post(sign_url(petition), signer(1))
+
+    assert Signature.objects.filter(state=SignatureState.COUNTED).count() == 1
+    assert Signature.objects.filter(state=SignatureState.SUSPECT).count() == 1
+    assert Signature.objects.filter(state=SignatureState.DUPLICATE).count() == 1
 
 
 # Honeypot

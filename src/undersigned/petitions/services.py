@@ -27,7 +27,7 @@ from undersigned.petitions.models import (
     SuspectReason,
 )
 from undersigned.petitions.selectors import SigningTarget
-from undersigned.petitions.signature_insert import FirstSignatureInsert
+from undersigned.petitions.signature_insert import FirstSignatureInsert, RateLimitCheck
 from undersigned.places.postcodes import find_postcode, normalise_postcode
 from undersigned.places.selectors import postcode_lookup
 from undersigned.site.errors import ApplicationError
@@ -133,8 +133,11 @@ def _is_email(value: str) -> bool:
     return True
 
 
-def _find_original(petition: PetitionPage, *, email: str, key: str, postcode: str):
-    """The person's earlier signature that counts as theirs (not a duplicate), if any.
+def _find_originals(
+    petition: PetitionPage, *, email: str, key: str, postcode: str
+) -> list[Signature]:
+    """The person's earlier signatures that are not duplicates: one by email, one by name and
+    postcode (the same one, two, or none), earliest first.
 
     One lookup per way of being the same person, each repeating its unique constraint's
     condition, so that the database reads that constraint's partial index. (SQLite cannot
@@ -145,12 +148,13 @@ def _find_original(petition: PetitionPage, *, email: str, key: str, postcode: st
         .exclude(state=SignatureState.DUPLICATE)
         .order_by()
     )
-    found: list[Signature] = []
+    found: dict[int, Signature] = {}
     if email:
-        found += signatures.exclude(email="").filter(email=email)[:1]
+        found.update((s.pk, s) for s in signatures.exclude(email="").filter(email=email)[:1])
     if postcode:
-        found += signatures.exclude(postcode="").filter(name_key=key, postcode=postcode)[:1]
-    return min(found, key=lambda signature: signature.created_at, default=None)
+        by_name = signatures.exclude(postcode="").filter(name_key=key, postcode=postcode)[:1]
+        found.update((s.pk, s) for s in by_name)
+    return sorted(found.values(), key=lambda signature: signature.created_at)
 
 
 def sign(
@@ -238,7 +242,13 @@ def sign(
                 rate_limits=rate_limits,
             )
             if not stored:
-                stored = _duplicate_store(signature, abuse=abuse, now=now)
+                stored = _duplicate_store(
+                    insert,
+                    abuse=abuse,
+                    now=now,
+                    suspect=bool(suspect_reason),
+                    rate_limits=rate_limits,
+                )
             if stored and signature.wants_updates:
                 consent_record_given(signature=signature)
         if stored:
@@ -264,31 +274,83 @@ def _signing_transaction(*, consent_too: bool) -> AbstractContextManager:
 
 
 def _duplicate_store(
-    signature: Signature, *, abuse: limits.AbuseLimits, now: datetime.datetime
+    insert: FirstSignatureInsert,
+    *,
+    abuse: limits.AbuseLimits,
+    now: datetime.datetime,
+    suspect: bool,
+    rate_limits: RateLimitCheck | None,
 ) -> bool:
-    """After the first-signature insert stored nothing: say why, or store a duplicate.
+    """After the first-signature insert stored nothing: say why, or store the signature
+    another way.
 
     Raises :class:`ApplicationError` if the petition no longer takes signatures. Otherwise
-    the person signed before, and ``signature`` is stored pointing at that signature.
-    ``False`` if that signature can no longer be found (erased a moment ago).
+    the person signed before. If every earlier signature of theirs is suspect and this one is
+    not known to be, it takes their place (:func:`_suspects_replace`); else it is stored as a
+    duplicate of the earliest. ``False`` if no earlier signature can be found (erased a
+    moment ago).
     """
+    signature = insert.signature
     petition = PetitionPage.objects.live().filter(pk=signature.petition_id).first()
     if petition is None:
         raise ApplicationError(str(SignMessages.CLOSED))
     petition_ensure_accepting(petition, abuse=abuse, now=now)
-    original = _find_original(
+    originals = _find_originals(
         petition, email=signature.email, key=signature.name_key, postcode=signature.postcode
     )
-    if original is None:
+    if not originals:
         return False
+    every_one_suspect = all(s.state == SignatureState.SUSPECT for s in originals)
+    if every_one_suspect and not suspect:
+        if _suspects_replace(insert, originals, now=now, rate_limits=rate_limits):
+            return True
+        originals = _find_originals(
+            petition, email=signature.email, key=signature.name_key, postcode=signature.postcode
+        )
+        if not originals:
+            return False
     place = postcode_lookup(postcode=signature.postcode) if signature.postcode else None
     signature.state = SignatureState.DUPLICATE
     signature.suspect_reason = SuspectReason.NONE
-    signature.duplicate_of = original
+    signature.duplicate_of = originals[0]
     signature.ward_code = place.ward_code if place else ""
     signature.constituency_code = place.constituency_code if place else ""
     signature.local_authority_code = place.local_authority_code if place else ""
     signature.save(force_insert=True)
+    return True
+
+
+class _NotReplaced(Exception):
+    pass
+
+
+def _suspects_replace(
+    insert: FirstSignatureInsert,
+    suspects: list[Signature],
+    *,
+    now: datetime.datetime,
+    rate_limits: RateLimitCheck | None,
+) -> bool:
+    """Store the signature in place of the person's earlier, suspect ones.
+
+    Someone whose signature was held back (say, from an office connection over its limit)
+    signs again from elsewhere: this one is stored as theirs, checked against the limits as
+    any signature is, and the suspect ones become its duplicates, kept with the reason they
+    were suspect. Had the suspect one stayed in its place, the new one would have been its
+    duplicate and the person would not count. ``False``, with nothing changed, if an earlier
+    one changed meanwhile (an organiser moderated it) or the insert still finds a conflict.
+    """
+    ids = [suspect.pk for suspect in suspects]
+    try:
+        with transaction.atomic():
+            demoted = Signature.objects.filter(pk__in=ids, state=SignatureState.SUSPECT).update(
+                state=SignatureState.DUPLICATE, state_changed_at=now
+            )
+            if demoted != len(ids) or not insert.run(rate_limits=rate_limits):
+                raise _NotReplaced
+            Signature.objects.filter(pk__in=ids).update(duplicate_of=insert.signature)
+    except _NotReplaced:
+        return False
     return True
 
 
