@@ -169,12 +169,13 @@ def sign(
 
     A signature that filled in the honeypot, or comes from a connection (``ip_hash``) over
     its rate limit, is kept as ``suspect`` with the reason and not counted, unless the person
-    already signed (then it is a duplicate, as ever). The caller shows the same thank-you
-    page in every case, so nobody can use the form to find out whether someone has signed,
-    nor tune an attack to the limits. Raises :class:`ApplicationError` if the petition is
-    closed or signing is paused: checked on the ``petition`` given (which may be a copy a
-    few seconds old) and again by the database as the signature is stored. ``abuse`` is the
-    site's abuse settings if the caller has read them already.
+    already signed (then it is a duplicate, as ever; if all they signed before is suspect
+    and this one is not, this one counts and those become its duplicates). The caller shows
+    the same thank-you page in every case, so nobody can use the form to find out whether
+    someone has signed, nor tune an attack to the limits. Raises :class:`ApplicationError`
+    if the petition is closed or signing is paused: checked on the ``petition`` given (which
+    may be a copy a few seconds old) and again by the database as the signature is stored.
+    ``abuse`` is the site's abuse settings if the caller has read them already.
     """
     abuse = abuse or limits.abuse_limits()
     petition_ensure_accepting(petition, abuse=abuse)
