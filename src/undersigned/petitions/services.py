@@ -234,7 +234,7 @@ def sign(
         ip_hash=ip_hash,
         created_at=now,
     )
-    insert = FirstSignatureInsert(signature, now=now)
+    insert = FirstSignatureInsert(signature)
     for _attempt in range(2):
         with write_turn(), _signing_transaction(consent_too=signature.wants_updates):
             stored = insert.run(
@@ -296,20 +296,19 @@ def _duplicate_store(
     if petition is None:
         raise ApplicationError(str(SignMessages.CLOSED))
     petition_ensure_accepting(petition, abuse=abuse, now=now)
-    originals = _find_originals(
-        petition, email=signature.email, key=signature.name_key, postcode=signature.postcode
-    )
-    if not originals:
-        return False
-    every_one_suspect = all(s.state == SignatureState.SUSPECT for s in originals)
-    if every_one_suspect and not suspect:
-        if _suspects_replace(insert, originals, now=now, rate_limits=rate_limits):
-            return True
-        originals = _find_originals(
+
+    def originals_find() -> list[Signature]:
+        return _find_originals(
             petition, email=signature.email, key=signature.name_key, postcode=signature.postcode
         )
-        if not originals:
-            return False
+
+    originals = originals_find()
+    if originals and not suspect and all(s.state == SignatureState.SUSPECT for s in originals):
+        if _suspects_replace(insert, originals, now=now, rate_limits=rate_limits):
+            return True
+        originals = originals_find()  # changed meanwhile: as they are now
+    if not originals:
+        return False
     place = postcode_lookup(postcode=signature.postcode) if signature.postcode else None
     signature.state = SignatureState.DUPLICATE
     signature.suspect_reason = SuspectReason.NONE

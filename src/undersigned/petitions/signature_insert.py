@@ -207,7 +207,7 @@ class FirstSignatureInsert:
     should do as little Python as it can: build this first, then :meth:`run` it inside.
     """
 
-    def __init__(self, signature: Signature, *, now: datetime.datetime) -> None:
+    def __init__(self, signature: Signature) -> None:
         self.signature = signature
         self.values = {}
         for field in Signature._meta.concrete_fields:
@@ -216,7 +216,6 @@ class FirstSignatureInsert:
             if value is not None and field.attname not in TEXT_FIELDS:
                 value = field.get_db_prep_save(value, connection)
             self.values[field.attname] = value
-        self.now = connection.ops.adapt_datetimefield_value(now)
 
     def run(
         self,
@@ -255,7 +254,8 @@ class FirstSignatureInsert:
             if statement.per_petition:
                 limit = rate_limits.per_petition
                 params += [rate_limits.ip_hash, since, values["petition_id"], limit, limit]
-        params += [values["petition_id"], PetitionState.OPEN, self.now]
+        # Open at the moment of signing: not past its closing time when the signature was made.
+        params += [values["petition_id"], PetitionState.OPEN, values["created_at"]]
         with connection.cursor() as cursor:
             if limited and connection.vendor == "postgresql":
                 row = _run_after_connection_lock(cursor, statement.sql, params, rate_limits.ip_hash)
