@@ -99,6 +99,19 @@ class PetitionPage(RoutablePageMixin, Page):
             "hand-in pack show how many signers live inside it."
         ),
     )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Optional. Shown at the top of the petition and on petition lists, and used when "
+            "the petition is shared on social media. A wide photo works best (at least "
+            "1200\u00d7630 pixels). Without one, a card with the title and organiser is made."
+        ),
+    )
     signature_goal = models.PositiveIntegerField(_("signature goal"), default=1000)
     state = models.CharField(
         _("state"), max_length=16, choices=PetitionState.choices, default=PetitionState.DRAFT
@@ -158,6 +171,7 @@ class PetitionPage(RoutablePageMixin, Page):
         FieldPanel("summary"),
         FieldPanel("story"),
         FieldPanel("statement"),
+        FieldPanel("image"),
         MultiFieldPanel(
             [
                 FieldPanel("target"),
