@@ -56,7 +56,7 @@ def test_the_petition_page_has_open_graph_and_twitter_card_tags_for_sharing(clie
     assert f'<meta property="og:description" content="{escape(petition.summary)}">' in html
     assert f'<meta property="og:url" content="{absolute(petition)}">' in html
     assert '<meta property="og:type" content="website">' in html
-    assert '<meta name="twitter:card" content="summary">' in html
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
     assert f'<meta name="twitter:title" content="{petition.title}">' in html
     assert f'<link rel="canonical" href="{absolute(petition)}">' in html
 

@@ -9,9 +9,24 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Model, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Model,
+    Prefetch,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext as _
+from wagtail import hooks
+from wagtail.images import get_image_model
+from wagtail.models import Page, ReferenceIndex
 
 from undersigned.petitions.models import (
     PetitionIndexPage,
@@ -21,8 +36,10 @@ from undersigned.petitions.models import (
     SignatureState,
     accepting_signatures,
 )
+from undersigned.petitions.share_card import ShareCard
 from undersigned.places.models import Constituency, Ward, WardBoundary
 from undersigned.site.caching import cached_briefly, cached_forget, kept_in_process
+from undersigned.site.models import SiteSettings
 
 
 def petition_list_published(*, parent: PetitionIndexPage | None = None) -> QuerySet[PetitionPage]:
@@ -130,6 +147,112 @@ def signature_progress_percent(*, count: int, goal: int) -> int:
     if goal <= 0:
         return 100
     return min(100, count * 100 // goal)
+
+
+def signature_counts(*, petitions: Iterable[PetitionPage]) -> dict[int, int]:
+    """Counted signatures of each of ``petitions`` by petition id, as :func:`signature_count`
+    gives them (and from the same cache), in one cache read and at most one query."""
+    ids = [petition.pk for petition in petitions]
+    ttl = settings.UNDERSIGNED_COUNT_CACHE_SECONDS
+    keys = {_count_cache_key(pk): pk for pk in ids}
+    counts = {keys[key]: count for key, count in cache.get_many(keys).items()} if ttl else {}
+    missing = [pk for pk in ids if pk not in counts]
+    if missing:
+        counted = dict(
+            Signature.objects.filter(petition_id__in=missing, state=SignatureState.COUNTED)
+            .order_by()
+            .values_list("petition_id")
+            .annotate(signatures=Count("*"))
+        )
+        fresh = {pk: counted.get(pk, 0) for pk in missing}
+        counts.update(fresh)
+        if ttl:
+            cache.set_many({_count_cache_key(pk): count for pk, count in fresh.items()}, ttl)
+    return counts
+
+
+# The image sizes petition cards show: the width of a card in a list, and twice that.
+CARD_IMAGE_FILTERS = ("fill-480x252-c100", "fill-960x504-c100")
+
+
+@dataclass(frozen=True)
+class PetitionCard:
+    """A petition as lists show it: the page, its count and how far toward its goal."""
+
+    petition: PetitionPage
+    signature_count: int
+    progress_percent: int
+
+
+def petition_card_list(*, petitions: Iterable[PetitionPage]) -> list[PetitionCard]:
+    """``petitions`` with their counts, and their images' card sizes fetched in one query."""
+    petitions = list(petitions)
+    prefetch_related_objects(
+        petitions,
+        Prefetch(
+            "image", queryset=get_image_model().objects.prefetch_renditions(*CARD_IMAGE_FILTERS)
+        ),
+    )
+    counts = signature_counts(petitions=petitions)
+    return [
+        PetitionCard(
+            petition=petition,
+            signature_count=counts[petition.pk],
+            progress_percent=signature_progress_percent(
+                count=counts[petition.pk], goal=petition.signature_goal
+            ),
+        )
+        for petition in petitions
+    ]
+
+
+# The Wagtail hook through which an app above this one names the page types that count as
+# stories about a petition (news registers its stories): each function returns page models.
+STORY_PAGE_TYPES_HOOK = "undersigned_petition_story_page_types"
+
+
+def petition_story_list(*, petition: PetitionPage, limit: int = 5) -> list[Page]:
+    """The newest live, public stories that link to ``petition`` or name it as theirs.
+
+    Wagtail's reference index knows every page that points at the petition (a chosen
+    petition, a link in rich text); the story page types come from
+    ``STORY_PAGE_TYPES_HOOK``, so that this app does not need to know the news app.
+    """
+    page_types = [model for types in hooks.get_hooks(STORY_PAGE_TYPES_HOOK) for model in types()]
+    if not page_types:
+        return []
+    page_type = ContentType.objects.get_for_model(Page)
+    referring = {
+        int(object_id)
+        for object_id in ReferenceIndex.get_references_to(petition)
+        .filter(base_content_type=page_type)
+        .values_list("object_id", flat=True)
+        if object_id.isdigit()
+    }
+    referring.discard(petition.pk)
+    if not referring:
+        return []
+    stories = (
+        Page.objects.live()
+        .public()
+        .type(*page_types)
+        .filter(pk__in=referring)
+        .order_by(F("first_published_at").desc(nulls_last=True), "-pk")
+    )
+    return list(stories.specific()[:limit])
+
+
+def petition_share_card(*, petition: PetitionPage, site_settings: SiteSettings) -> ShareCard:
+    """What the petition's generated share picture shows (see ``share_card``)."""
+    return ShareCard(
+        title=petition.title,
+        organiser=petition.organiser_name,
+        site_name=site_settings.organisation_name,
+        eyebrow=_("Petition"),
+        organiser_line=_("Started by %(organiser)s") % {"organiser": petition.organiser_name},
+        brand_colour=site_settings.brand_colour,
+        accent_colour=site_settings.accent_colour,
+    )
 
 
 def signature_list_for_admin(*, petition: PetitionPage | None = None) -> QuerySet[Signature]:

@@ -12,4 +12,9 @@ urlpatterns = [
     # Page slugs may be Unicode ("café-closure"), which Django's <slug:> converter refuses.
     re_path(r"^petitions/(?P<slug>[-\w]+)\.json$", views.petition_json, name="json"),
     re_path(SIGN_PATTERN, views.petition_sign, name="sign"),
+    re_path(
+        r"^petitions/(?P<slug>[-\w]+)/share-card\.png$",
+        views.petition_share_card,
+        name="share_card",
+    ),
 ]

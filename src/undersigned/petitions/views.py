@@ -10,17 +10,22 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseNotAllowed,
+    HttpResponseNotModified,
     HttpResponseRedirect,
     JsonResponse,
 )
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
+from wagtail.images.models import SourceImageIOError
 
 from undersigned.abuse import limits, proof_of_work
 from undersigned.abuse.proof_of_work import ProofProblem
-from undersigned.petitions import selectors, services
+from undersigned.petitions import selectors, services, share_card
 from undersigned.petitions.forms import SignatureForm
 from undersigned.petitions.models import PetitionPage
 from undersigned.petitions.selectors import AreaCount
@@ -28,6 +33,7 @@ from undersigned.places.maps import ward_map
 from undersigned.site.caching import cached_briefly
 from undersigned.site.errors import ApplicationError
 from undersigned.site.http import client_ip
+from undersigned.site.models import SiteSettings
 from undersigned.supporters.consent import updates_consent_wording
 
 
@@ -118,10 +124,87 @@ def _render_petition(
             "support": None
             if limits.breakdowns_paused(limits=abuse)
             else support_context(petition, limit=PUBLIC_AREA_ROWS),
+            "share_image": share_image(request, petition),
+            "stories": story_links(petition),
             **_count_context(petition),
         },
     )
     response.status_code = status
+    return response
+
+
+# The size that Facebook, X and others preview a shared link at.
+SHARE_IMAGE_FILTER = "fill-1200x630-c100"
+
+
+def share_image(request: HttpRequest, petition: PetitionPage) -> dict:
+    """What ``og:image`` points at: the petition's image cut to 1200x630, or else the card
+    drawn from its title (its address changes when the card does, so previews refresh)."""
+    if petition.image is not None:
+        try:
+            rendition = petition.image.get_rendition(SHARE_IMAGE_FILTER)
+        except SourceImageIOError:  # the file is gone: better the card than no picture
+            pass
+        else:
+            return {
+                "url": request.build_absolute_uri(rendition.url),
+                "width": rendition.width,
+                "height": rendition.height,
+                "alt": petition.image.default_alt_text,
+            }
+    card = selectors.petition_share_card(
+        petition=petition, site_settings=SiteSettings.for_request(request)
+    )
+    address = reverse("petitions:share_card", kwargs={"slug": petition.slug})
+    return {
+        "url": request.build_absolute_uri(f"{address}?v={card.key}"),
+        "width": share_card.WIDTH,
+        "height": share_card.HEIGHT,
+        "alt": petition.title,
+    }
+
+
+def story_links(petition: PetitionPage) -> list[dict]:
+    """The stories that promote the petition, as its page lists them (kept as briefly as
+    the support breakdown: a story published a moment ago shows up within that time)."""
+
+    def build() -> list[dict]:
+        return [
+            {
+                "title": story.title,
+                "url": story.get_url(),
+                "date": getattr(story, "date", None) or story.first_published_at,
+            }
+            for story in selectors.petition_story_list(petition=petition)
+        ]
+
+    return cached_briefly(
+        f"petitions:stories:v1:{petition.pk}",
+        settings.UNDERSIGNED_BREAKDOWN_CACHE_SECONDS,
+        build,
+    )
+
+
+# Browsers and link previewers may keep a card this long; a changed card has a new address.
+SHARE_CARD_MAX_AGE = 24 * 3600
+
+
+@require_safe
+def petition_share_card(request: HttpRequest, slug: str) -> HttpResponse:
+    """The petition's share card, a 1200x630 PNG of its title and organiser."""
+    petition = selectors.petition_get_live(slug=slug)
+    if petition is None:
+        raise Http404
+    card = selectors.petition_share_card(
+        petition=petition, site_settings=SiteSettings.for_request(request)
+    )
+    etag = quote_etag(card.key)
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(share_card.share_card_png(card), content_type="image/png")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=SHARE_CARD_MAX_AGE)
     return response
 
 

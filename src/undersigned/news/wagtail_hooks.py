@@ -1,0 +1,14 @@
+"""Wagtail hooks of the news app: its stories are the pages that promote a petition."""
+
+from __future__ import annotations
+
+from wagtail import hooks
+
+from undersigned.news.models import NewsStoryPage
+from undersigned.petitions.selectors import STORY_PAGE_TYPES_HOOK
+
+
+@hooks.register(STORY_PAGE_TYPES_HOOK)
+def petition_story_page_types() -> list[type]:
+    """A petition's page lists the news stories that link to it or name it as theirs."""
+    return [NewsStoryPage]
