@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PetitionPageFactory, SignatureFactory
+from tests.html_forms import form_submit, post_with_page_token
 from undersigned.petitions import selectors
 from undersigned.petitions.models import PetitionPage, PetitionState, SignatureState
-
-
-@pytest.fixture
-def organiser(db):
-    return get_user_model().objects.create_superuser("organiser", "o@example.org", "pw")
-
-
-@pytest.fixture
-def admin_client(client, organiser):
-    client.force_login(organiser)
-    return client
 
 
 def test_overview_lists_each_petition_with_its_count_and_progress(admin_client, petition):
@@ -63,23 +53,43 @@ def test_invalidating_a_signature_stops_it_counting_and_restoring_counts_it_agai
     signature = SignatureFactory(petition=petition)
     SignatureFactory(petition=petition)
     assert selectors.signature_count(petition=petition) == 2
+    listing = reverse("petitions_signature:index") + f"?petition={petition.pk}"
 
-    url = reverse("petitions_admin:moderate", args=[signature.pk, "invalidate"])
-    response = admin_client.post(url)
-    assert response.status_code == 302
+    invalidate = reverse("petitions_admin:moderate", args=[signature.pk, "invalidate"])
+    response = form_submit(admin_client, listing, action=invalidate, follow=True)
+    assert response.redirect_chain[0][0] == listing
+    assert "The signature no longer counts." in response.content.decode()
     signature.refresh_from_db()
     assert signature.state == SignatureState.INVALIDATED
     assert selectors.signature_count(petition=petition) == 1
 
-    admin_client.post(reverse("petitions_admin:moderate", args=[signature.pk, "restore"]))
+    restore = reverse("petitions_admin:moderate", args=[signature.pk, "restore"])
+    response = form_submit(admin_client, listing, action=restore, follow=True)
+    assert "The signature counts again." in response.content.decode()
     signature.refresh_from_db()
     assert signature.state == SignatureState.COUNTED
     assert selectors.signature_count(petition=petition) == 2
 
 
-def test_a_duplicate_cannot_be_restored_into_the_count(admin_client, petition):
+def test_a_signature_held_back_as_suspect_can_be_restored_from_the_list(admin_client, petition):
+    suspect = SignatureFactory(petition=petition, state=SignatureState.SUSPECT)
+    listing = reverse("petitions_signature:index") + f"?petition={petition.pk}"
+    restore = reverse("petitions_admin:moderate", args=[suspect.pk, "restore"])
+    assert form_submit(admin_client, listing, action=restore).status_code == 302
+    suspect.refresh_from_db()
+    assert suspect.state == SignatureState.COUNTED
+    assert selectors.signature_count(petition=petition) == 1
+
+
+def test_a_duplicate_offers_no_restore_and_cannot_be_restored_into_the_count(
+    admin_client, petition
+):
     duplicate = SignatureFactory(petition=petition, state=SignatureState.DUPLICATE)
-    admin_client.post(reverse("petitions_admin:moderate", args=[duplicate.pk, "restore"]))
+    listing = reverse("petitions_signature:index")
+    restore = reverse("petitions_admin:moderate", args=[duplicate.pk, "restore"])
+    assert restore not in admin_client.get(listing).content.decode()
+
+    post_with_page_token(admin_client, listing, restore)
     duplicate.refresh_from_db()
     assert duplicate.state == SignatureState.DUPLICATE
 
@@ -99,7 +109,7 @@ def test_closing_a_petition_asks_first_then_stops_signing(admin_client, petition
     assert "Yes, close the petition" in confirm.content.decode()
     assert PetitionPage.objects.get(pk=petition.pk).state == PetitionState.OPEN
 
-    response = admin_client.post(url)
+    response = form_submit(admin_client, url)
     assert response.status_code == 302
     closed = PetitionPage.objects.get(pk=petition.pk)
     assert closed.state == PetitionState.CLOSED
@@ -108,13 +118,12 @@ def test_closing_a_petition_asks_first_then_stops_signing(admin_client, petition
     assert closed.get_latest_revision().content["state"] == PetitionState.CLOSED
 
 
-def test_an_editor_without_signature_permissions_sees_neither_signatures_nor_moderation(
-    client, petition
-):
+def test_an_editor_without_signature_permissions_sees_neither_signatures_nor_moderation(petition):
     editor = get_user_model().objects.create_user("editor", "e@example.org", "pw")
     group = Group.objects.create(name="Writers")
     group.permissions.add(Permission.objects.get(codename="access_admin"))
     editor.groups.add(group)
+    client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     signature = SignatureFactory(petition=petition)
 
@@ -123,7 +132,8 @@ def test_an_editor_without_signature_permissions_sees_neither_signatures_nor_mod
     assert overview.status_code == 302
     assert petition.title not in overview.content.decode()
     moderate = reverse("petitions_admin:moderate", args=[signature.pk, "invalidate"])
-    assert client.post(moderate).status_code == 302
+    refused = post_with_page_token(client, reverse("wagtailadmin_home"), moderate)
+    assert refused.status_code == 302
     signature.refresh_from_db()
     assert signature.state == SignatureState.COUNTED
 

@@ -13,3 +13,13 @@ class AbuseConfig(AppConfig):
     def ready(self) -> None:
         # Connects the signal that forgets the cached settings when they are saved.
         from undersigned.abuse import limits  # noqa: F401
+
+        # Organisers pause signing site-wide and tune the limits (rules use petitions' moderation).
+        from undersigned.site.organisers import organisers_contribute
+
+        organisers_contribute(
+            self,
+            permissions=[
+                "abuse.change_abusesettings",
+            ],
+        )

@@ -9,3 +9,15 @@ class ContactConfig(AppConfig):
     label = "contact"
     verbose_name = _("Contact")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Organisers read and answer the inbox.
+        from undersigned.site.organisers import organisers_contribute
+
+        organisers_contribute(
+            self,
+            permissions=[
+                "contact.view_enquiry",
+                "contact.change_enquiry",
+            ],
+        )

@@ -9,3 +9,15 @@ class PetitionsConfig(AppConfig):
     label = "petitions"
     verbose_name = _("Petitions")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Organisers see and moderate signatures (pages come with the page tree, from site).
+        from undersigned.site.organisers import organisers_contribute
+
+        organisers_contribute(
+            self,
+            permissions=[
+                "petitions.view_signature",
+                "petitions.moderate_signature",
+            ],
+        )

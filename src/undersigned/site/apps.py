@@ -1,6 +1,7 @@
 """Django app configuration for ``undersigned.site``."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,4 +12,14 @@ class SiteConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from undersigned.site import checks  # noqa: F401  (registers the deployment checks)
+        from undersigned.site import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            organisers,
+        )
+
+        organisers.organisers_contribute(self, permissions=["site.change_sitesettings"])
+        post_migrate.connect(
+            organisers.organisers_content_on_migrate,
+            sender=self,
+            dispatch_uid="organisers:content",
+        )

@@ -9,3 +9,21 @@ class SupportersConfig(AppConfig):
     label = "supporters"
     verbose_name = _("Supporters")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Organisers write, test and send updates, and answer privacy requests.
+        from undersigned.site.organisers import organisers_contribute
+
+        organisers_contribute(
+            self,
+            permissions=[
+                "supporters.view_petitionupdate",
+                "supporters.add_petitionupdate",
+                "supporters.change_petitionupdate",
+                "supporters.send_petitionupdate",
+                "supporters.view_consentevent",
+                "supporters.add_consentevent",
+                "supporters.view_erasurerecord",
+                "supporters.add_erasurerecord",
+            ],
+        )
