@@ -29,6 +29,12 @@ class ModerationColumn(Column):
         context["next"] = request.get_full_path() if request else ""
         return context
 
+    def render_cell_html(self, instance, parent_context):
+        # Wagtail renders cells without the request, so context processors (the forms' CSRF
+        # token among them) would not run: render with it.
+        context = self.get_cell_context_data(instance, parent_context)
+        return self.cell_template.render(context, request=context["request"])
+
 
 class SignatureViewSet(ModelViewSet):
     """Signatures are evidence: organisers search, inspect and (in)validate them, never edit."""
