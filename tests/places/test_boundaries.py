@@ -22,7 +22,7 @@ from undersigned.places.boundaries import (
     ward_boundaries_upsert,
 )
 from undersigned.places.demo import demo_postcodes, places_demo_load
-from undersigned.places.models import Postcode, WardBoundary
+from undersigned.places.models import LocalAuthority, Postcode, Ward, WardBoundary
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +76,35 @@ def test_importing_an_ons_export_stores_each_ward_with_its_name_council_and_boun
     assert "Loaded 4 ward boundaries" in output
     assert "4 new, 0 updated" in output
     assert "WD24CD" in output
+
+
+def test_wards_no_names_file_has_named_take_their_names_from_the_wdnnnm_property():
+    LocalAuthority.objects.create(code="E09000099", name="Example Borough")
+
+    output = import_boundaries(FIXTURE)
+
+    assert dict(Ward.objects.values_list("code", "name")) == {
+        "E05099991": "Northfield",
+        "E05099992": "Riverside",
+        "E05099993": "Castle Hill",
+        "E05099981": "Elsewhere Green",
+    }
+    assert Ward.objects.get(pk="E05099991").local_authority_id == "E09000099"
+    # A council no names file has loaded is not made up from a bare code.
+    assert Ward.objects.get(pk="E05099981").local_authority is None
+    assert "4 ward names taken from WD24NM" in output
+
+
+def test_a_ward_name_from_the_names_and_codes_files_is_kept(tmp_path):
+    council = LocalAuthority.objects.create(code="E09000099", name="Example Borough")
+    Ward.objects.create(code="E05099991", name="Northfield & Mill Green", local_authority=council)
+
+    output = import_boundaries(FIXTURE)
+
+    kept = Ward.objects.get(pk="E05099991")
+    assert (kept.name, kept.local_authority_id) == ("Northfield & Mill Green", "E09000099")
+    assert WardBoundary.objects.get(pk="E05099991").name == "Northfield"
+    assert "3 ward names taken from WD24NM" in output
 
 
 def test_importing_again_updates_the_stored_wards_instead_of_adding_them_twice(tmp_path):

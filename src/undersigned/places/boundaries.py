@@ -12,10 +12,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import NamedTuple
 
 from django.db import transaction
 
-from undersigned.places.models import WardBoundary
+from undersigned.places.models import LocalAuthority, Ward, WardBoundary
 
 # Metres per degree of latitude (and of longitude at the equator), on a sphere of Earth's size.
 METRES_PER_DEGREE = 111_195.0
@@ -26,6 +27,13 @@ Ring = list[Point]
 
 class BoundaryError(ValueError):
     """A geometry that cannot be stored as a ward boundary; the message says why."""
+
+
+class BoundariesStored(NamedTuple):
+    added: int
+    updated: int
+    # Wards that no names-and-codes file had named, now named after their boundary.
+    wards_named: int
 
 
 @dataclass(frozen=True)
@@ -178,11 +186,49 @@ def point_in_geometry(geometry: object, point: Point) -> bool:
     return inside
 
 
+def _wards_name_from(boundaries: list[WardBoundary]) -> int:
+    """Add the wards that nothing has named yet, with their boundary's name and council.
+
+    A name from the ONS names-and-codes files (``import-postcodes --names``) is kept; this
+    only fills the gaps, so that a site loaded from the postcodes and boundaries alone shows
+    "Castle Hill" rather than a bare code. Returns how many wards were added or named.
+    """
+    codes = [boundary.ward_code for boundary in boundaries]
+    named = set()
+    for start in range(0, len(codes), 500):
+        named.update(
+            Ward.objects.filter(code__in=codes[start : start + 500])
+            .exclude(name="")
+            .values_list("code", flat=True)
+        )
+    unnamed = [boundary for boundary in boundaries if boundary.ward_code not in named]
+    authorities = {b.local_authority_code for b in unnamed if b.local_authority_code}
+    known = set(LocalAuthority.objects.filter(code__in=authorities).values_list("code", flat=True))
+    wards = [
+        Ward(
+            code=boundary.ward_code,
+            name=boundary.name,
+            local_authority_id=boundary.local_authority_code
+            if boundary.local_authority_code in known
+            else None,
+        )
+        for boundary in unnamed
+    ]
+    Ward.objects.bulk_create(
+        wards,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=["name"],
+    )
+    return len(wards)
+
+
 @transaction.atomic
-def ward_boundaries_upsert(*, boundaries: Iterable[BoundaryData]) -> tuple[int, int]:
+def ward_boundaries_upsert(*, boundaries: Iterable[BoundaryData]) -> BoundariesStored:
     """Store ``boundaries`` in one transaction, replacing any with the same ward code.
 
-    Returns (added, updated).
+    Wards no names-and-codes file has named take the boundary's name.
     """
     rows = []
     for boundary in boundaries:
@@ -227,4 +273,8 @@ def ward_boundaries_upsert(*, boundaries: Iterable[BoundaryData]) -> tuple[int, 
             "updated_at",
         ],
     )
-    return len(set(codes) - existing), len(existing)
+    return BoundariesStored(
+        added=len(set(codes) - existing),
+        updated=len(existing),
+        wards_named=_wards_name_from(rows),
+    )

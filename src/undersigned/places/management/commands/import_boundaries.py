@@ -137,14 +137,20 @@ class Command(BaseCommand):
                 else f"{path}: the file has no features"
             )
         try:
-            added, updated = ward_boundaries_upsert(boundaries=boundaries)
+            stored = ward_boundaries_upsert(boundaries=boundaries)
         except BoundaryError as error:
             raise CommandError(f"{path}: nothing was imported; {error}") from error
+        named = (
+            f" {stored.wards_named:,} ward names taken from {name_key} (no names-and-codes "
+            "file had named them)."
+            if stored.wards_named
+            else ""
+        )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Loaded {len(boundaries):,} ward boundaries from {path.name} ({added:,} new, "
-                f"{updated:,} updated; ward code from {code_key}, name from {name_key}); "
-                f"{points_after:,} of {points_before:,} points kept."
+                f"Loaded {len(boundaries):,} ward boundaries from {path.name} "
+                f"({stored.added:,} new, {stored.updated:,} updated; ward code from {code_key}, "
+                f"name from {name_key}); {points_after:,} of {points_before:,} points kept." + named
             )
         )
 
