@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 
 import pytest
 from django.utils import timezone
@@ -67,12 +68,20 @@ def test_the_csv_has_addresses_only_when_asked_for(signed_petition):
 
 
 def test_the_csv_disarms_formulas_typed_into_the_sign_form(petition):
-    for name in ["=1+1", "+1", "-1", "@SUM(A1)", "\tTab", "\rReturn"]:
-        SignatureFactory(petition=petition, name=name, address="=cmd|' /C calc'!A0")
-    rows = read_csv(built(petition, include_addresses=True))
+    for name in ["=1+1", "+1", "-1", "@SUM(A1)", "x;=1+1", "x\t@SUM(A1)", "Anne-Marie", "-"]:
+        SignatureFactory(petition=petition, name=name, address="a;=cmd|' /C calc'!A0")
+    pack = built(petition, include_addresses=True)
+    rows = read_csv(pack)
     names = [row[1] for row in rows[1:]]
-    assert sorted(names) == sorted(["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tTab", "'\rReturn"])
-    assert {row[4] for row in rows[1:]} == {"'=cmd|' /C calc'!A0"}
+    assert sorted(names) == sorted(
+        ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "x;'=1+1", "x\t'@SUM(A1)", "Anne-Marie", "-"]
+    )
+    assert {row[4] for row in rows[1:]} == {"a;'=cmd|' /C calc'!A0"}
+    text = file_path(pack.csv_file).read_text(encoding="utf-8-sig")
+    for separator in [",", ";", "\t"]:
+        cells = [cell for row in csv.reader(io.StringIO(text), delimiter=separator) for cell in row]
+        assert len(cells) > len(rows)
+        assert not [cell for cell in cells if cell.lstrip()[:1] in "=+-@" and cell.strip()[1:]]
 
 
 def test_a_pack_lists_only_what_was_signed_before_it_started(signed_petition):
@@ -132,7 +141,7 @@ def test_deleting_a_petitions_packs_deletes_their_files(signed_petition):
 # Marking handed in
 
 
-def test_handing_in_records_the_date_and_recipient_and_publishes_the_state(signed_petition):
+def test_handing_in_records_the_date_and_recipient_on_the_live_petition(signed_petition):
     today = timezone.localdate()
     petition = services.petition_hand_in(
         petition=signed_petition, handed_in_at=today, handed_in_to="  the Mayor at Full Council "
@@ -142,7 +151,22 @@ def test_handing_in_records_the_date_and_recipient_and_publishes_the_state(signe
     assert petition.handed_in_to == "the Mayor at Full Council"
     live = PetitionPage.objects.get(pk=signed_petition.pk)
     assert live.state == PetitionState.HANDED_IN
-    assert live.live_revision.as_object().handed_in_to == "the Mayor at Full Council"
+    assert live.handed_in_to == "the Mayor at Full Council"
+
+
+def test_publishing_a_draft_written_before_the_hand_in_keeps_it_handed_in(signed_petition):
+    signed_petition.summary = "A sharper summary, written before the hand-in."
+    draft = signed_petition.save_revision()
+    services.petition_hand_in(
+        petition=signed_petition, handed_in_at=timezone.localdate(), handed_in_to="the Mayor"
+    )
+
+    draft.publish()
+
+    live = PetitionPage.objects.get(pk=signed_petition.pk)
+    assert live.summary == "A sharper summary, written before the hand-in."
+    assert live.state == PetitionState.HANDED_IN
+    assert live.handed_in_to == "the Mayor"
 
 
 def test_handing_in_an_open_petition_closes_it(signed_petition):
@@ -184,7 +208,7 @@ def test_a_hand_in_needs_a_plausible_date_and_a_recipient(petition, days, recipi
 
 
 def test_a_petition_that_never_opened_cannot_be_handed_in(home):
-    draft = PetitionPageFactory(state=PetitionState.DRAFT)
+    draft = PetitionPageFactory(live=False)
     with pytest.raises(ApplicationError, match="never opened"):
         services.petition_hand_in(
             petition=draft, handed_in_at=timezone.localdate(), handed_in_to="the Mayor"

@@ -1,24 +1,13 @@
-"""The CSV of signatories, safe to open in a spreadsheet."""
+"""The CSV of signatories, safe to open in any spreadsheet (see site.spreadsheet)."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from typing import IO
 
 from django.utils.translation import gettext as _
 
-# A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
-# carriage return, may shift it into one): "=HYPERLINK(...)" typed as a name would run.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: object) -> str:
-    """``value`` as CSV text that a spreadsheet will not run: a leading apostrophe disarms it."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+from undersigned.site.spreadsheet import SafeCsvWriter
 
 
 def csv_header(*, include_addresses: bool) -> list[str]:
@@ -33,7 +22,7 @@ class SignatoryCsvWriter:
     """Writes rows one at a time to a text file opened with ``newline=""``."""
 
     def __init__(self, file: IO[str], *, include_addresses: bool) -> None:
-        self._writer = csv.writer(file)
+        self._writer = SafeCsvWriter(file)
         self._include_addresses = include_addresses
         self._writer.writerow(csv_header(include_addresses=include_addresses))
 
@@ -42,11 +31,11 @@ class SignatoryCsvWriter:
         include_addresses = self._include_addresses
         self._writer.writerows(
             [
-                csv_safe(row.number),
-                csv_safe(row.name),
-                csv_safe(row.postcode),
-                csv_safe(row.ward),
-                *([csv_safe(row.address)] if include_addresses else []),
+                row.number,
+                row.name,
+                row.postcode,
+                row.ward,
+                *([row.address] if include_addresses else []),
                 row.signed_at.strftime("%Y-%m-%d %H:%M:%S"),
             ]
             for row in rows
