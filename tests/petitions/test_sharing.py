@@ -207,3 +207,34 @@ def test_a_word_wider_than_the_card_is_cut_to_fit():
 
     assert "".join(lines) == "A" * 80
     assert all(font.getlength(line) <= 500 for line in lines)
+
+
+def test_without_dejavu_the_card_is_drawn_with_pillows_own_font(monkeypatch, tmp_path):
+    monkeypatch.setattr(share_card, "FONT_DIRS", (tmp_path,))
+    share_card._font_file.cache_clear()
+    try:
+        card = share_card.ShareCard(
+            title="Keep Northfield Library open",
+            organiser="Northfield Residents",
+            site_name="",
+            eyebrow="Petition",
+            organiser_line="Started by Northfield Residents",
+            brand_colour="not a colour",
+            accent_colour="#d62f5c",
+        )
+        picture = Image.open(io.BytesIO(share_card.share_card_draw(card)))
+    finally:
+        share_card._font_file.cache_clear()
+
+    assert picture.size == (1200, 630)
+    assert picture.convert("RGB").getpixel((0, 300)) == (0x0B, 0x4F, 0x6C)  # the default brand
+
+
+@pytest.mark.django_db
+def test_an_organiser_can_choose_an_image_for_a_petition_in_the_editor(admin_client, petition):
+    response = admin_client.get(f"/admin/pages/{petition.pk}/edit/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="image"' in html
+    assert "Choose an image" in html
