@@ -85,7 +85,7 @@ def test_progress_is_a_whole_percentage_capped_at_one_hundred(count, goal, perce
 
 
 @pytest.mark.django_db
-def test_published_petitions_are_listed_open_first_then_newest_first(home):
+def test_published_petitions_are_listed_open_first_then_newest_first_closed_by_date_too(home):
     now = timezone.now()
     old_open = PetitionPageFactory(created_at=now - timedelta(days=10))
     new_closed = PetitionPageFactory(state=PetitionState.CLOSED, created_at=now - timedelta(days=1))
@@ -93,11 +93,13 @@ def test_published_petitions_are_listed_open_first_then_newest_first(home):
     old_handed_in = PetitionPageFactory(
         state=PetitionState.HANDED_IN, created_at=now - timedelta(days=20)
     )
-    draft = PetitionPageFactory(state=PetitionState.DRAFT, created_at=now)
+    past_its_date = PetitionPageFactory(
+        opened_at=now - timedelta(days=30), closes_at=now - timedelta(minutes=1), created_at=now
+    )
 
     listed = list(selectors.petition_list_published(parent=petition_index()))
 
-    assert listed == [new_open, old_open, draft, new_closed, old_handed_in]
+    assert listed == [new_open, old_open, past_its_date, new_closed, old_handed_in]
 
 
 @pytest.mark.django_db

@@ -193,14 +193,14 @@ def test_signing_one_petition_does_not_make_a_duplicate_on_another(petition):
     [
         {"state": PetitionState.CLOSED},
         {"state": PetitionState.HANDED_IN},
-        {"state": PetitionState.DRAFT},
+        {"live": False},
         {
             "state": PetitionState.OPEN,
             "opened_at": timezone.now() - timedelta(days=30),
             "closes_at": timezone.now() - timedelta(minutes=1),
         },
     ],
-    ids=["closed", "handed in", "draft", "past its closing date"],
+    ids=["closed", "handed in", "not published", "past its closing date"],
 )
 def test_a_petition_not_taking_signatures_refuses_to_be_signed_and_stores_nothing(
     home, petition_kwargs
@@ -384,10 +384,23 @@ def test_closing_a_petition_publishes_it_as_closed_and_stops_signing(petition):
     assert stored.state == PetitionState.CLOSED
     assert stored.live
     assert stored.closed_at is not None
-    assert stored.get_latest_revision().as_object().state == PetitionState.CLOSED
     assert not stored.is_accepting_signatures()
     with pytest.raises(ApplicationError):
         sign(stored, postcode="CR0 1NY")
+
+
+@pytest.mark.django_db
+def test_publishing_a_draft_written_before_closing_does_not_reopen_the_petition(petition):
+    petition.summary = "A sharper summary, written before closing."
+    draft = petition.save_revision()
+    services.petition_close(petition=petition)
+
+    draft.publish()
+
+    stored = PetitionPage.objects.get(pk=petition.pk)
+    assert stored.summary == "A sharper summary, written before closing."
+    assert stored.state == PetitionState.CLOSED
+    assert not stored.is_accepting_signatures()
 
 
 @pytest.mark.django_db

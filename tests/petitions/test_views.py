@@ -273,13 +273,11 @@ def test_a_closed_petition_page_shows_no_form(client, home):
 
 
 @pytest.mark.django_db
-def test_a_draft_petition_says_it_is_not_open_yet(client, home, valid_form_data):
-    petition = PetitionPageFactory(state=PetitionState.DRAFT)
+def test_an_unpublished_petition_cannot_be_seen_or_signed(client, home, valid_form_data):
+    petition = PetitionPageFactory(live=False)
 
-    response = client.post(sign_url(petition), valid_form_data)
-
-    assert response.status_code == 409
-    assert "not open for signatures yet" in page_text(response)
+    assert client.get(petition.url).status_code == 404
+    assert client.post(sign_url(petition), valid_form_data).status_code == 404
     assert not Signature.objects.exists()
 
 

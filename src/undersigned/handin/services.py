@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from undersigned.handin import pdf, selectors
 from undersigned.handin.models import HandinPack, HandinPackStage, HandinPackState
 from undersigned.handin.spreadsheet import SignatoryCsvWriter
+from undersigned.petitions import services as petition_services
 from undersigned.petitions.models import PetitionPage, PetitionState
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_text
@@ -263,7 +264,7 @@ def petition_hand_in(
     handed_in_to: str,
     user: AbstractBaseUser | None = None,
 ) -> PetitionPage:
-    """Record that ``petition`` was handed in, when and to whom, and publish that change.
+    """Record that ``petition`` was handed in, when and to whom (at once, on the live page).
 
     An open petition is closed by being handed in. A petition is handed in once: a second
     attempt is refused, as is a date in the future or before the petition opened.
@@ -293,10 +294,6 @@ def petition_hand_in(
     if timezone.localtime(when).date() < timezone.localtime(petition.opened_at).date():
         raise ApplicationError(_("The hand-in date cannot be before the petition opened."))
 
-    petition.state = PetitionState.HANDED_IN
-    petition.handed_in_at = when
-    petition.handed_in_to = recipient
-    revision = petition.save_revision(user=user, log_action=False)
-    revision.publish(user=user, log_action=True)
-    petition.refresh_from_db()
-    return petition
+    return petition_services.petition_handed_in_record(
+        petition=petition, handed_in_at=when, handed_in_to=recipient, user=user
+    )

@@ -1,5 +1,5 @@
-"""Organisers' views in the Wagtail admin: petitions at a glance, support by area, closing,
-pausing signing, moderating signatures."""
+"""Organisers' views in the Wagtail admin: petitions at a glance, support by area, closing
+and reopening, pausing signing, moderating signatures."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def petition_overview(request: HttpRequest) -> HttpResponse:
                     count=count, goal=petition.signature_goal
                 ),
                 "can_close": petition.permissions_for_user(request.user).can_publish(),
+                "status": petition.status(),
             }
         )
     return TemplateResponse(
@@ -42,6 +43,7 @@ def petition_overview(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "site_paused": limits.abuse_limits().signing_paused,
+            "new_petition_url": petition_new_url(user=request.user),
             "page_title": _("Petitions"),
             "header_icon": "form",
         },
@@ -71,7 +73,7 @@ def petition_close(request: HttpRequest, petition_id: int) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         try:
-            services.petition_close(petition=petition)
+            services.petition_close(petition=petition, user=request.user)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -89,6 +91,31 @@ def petition_close(request: HttpRequest, petition_id: int) -> HttpResponse:
             "header_icon": "form",
         },
     )
+
+
+@require_POST
+def petition_reopen(request: HttpRequest, petition_id: int) -> HttpResponse:
+    """Take signatures again on a petition closed by hand or by its date."""
+    petition = get_object_or_404(PetitionPage, pk=petition_id)
+    if not petition.permissions_for_user(request.user).can_publish():
+        raise PermissionDenied
+    try:
+        services.petition_reopen(petition=petition, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("“%(title)s” takes signatures again.") % {"title": petition.title}
+        )
+    return redirect("petitions_admin:overview")
+
+
+def petition_new_url(*, user) -> str | None:
+    """Where ``user`` starts a new petition: the page editor, under the petitions section."""
+    index = selectors.petition_index_for_new(user=user)
+    if index is None:
+        return None
+    return reverse("wagtailadmin_pages:add", args=["petitions", "petitionpage", index.pk])
 
 
 @require_POST

@@ -14,6 +14,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from undersigned.petitions.page_forms import PetitionPageForm
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -43,17 +45,50 @@ class PetitionIndexPage(Page):
 
 
 class PetitionState(models.TextChoices):
-    DRAFT = "draft", _("Draft: not open for signatures yet")
+    """Where a petition is in its life once published: open (from the moment it goes live),
+    closed (by an organiser, or by its closing date passing) or handed in. Whether it is
+    published at all, or scheduled to be, is Wagtail's page status."""
+
     OPEN = "open", _("Open for signatures")
     CLOSED = "closed", _("Closed")
     HANDED_IN = "handed_in", _("Handed in")
 
 
+def petition_status(*, state: str, closes_at: datetime | None, now=None) -> PetitionState:
+    """What a petition reads as ``now`` everywhere (page, lists, JSON, admin, signing).
+
+    Its recorded ``state``, except that an open petition whose closing date has passed reads
+    as closed at once, before the background worker records it so. The first-signature
+    insert (``signature_insert``) applies the same rule in SQL.
+    """
+    if (
+        state == PetitionState.OPEN
+        and closes_at is not None
+        and (now or timezone.now()) >= closes_at
+    ):
+        return PetitionState.CLOSED
+    return PetitionState(state)
+
+
 def accepting_signatures(*, state: str, closes_at: datetime | None, now=None) -> bool:
     """Whether a petition in ``state`` closing at ``closes_at`` takes signatures ``now``."""
-    if state != PetitionState.OPEN:
-        return False
-    return closes_at is None or (now or timezone.now()) < closes_at
+    return petition_status(state=state, closes_at=closes_at, now=now) == PetitionState.OPEN
+
+
+def accepting_signatures_q(*, now: datetime) -> Q:
+    """:func:`accepting_signatures` as a query condition on petitions, for lists in SQL."""
+    return Q(state=PetitionState.OPEN) & (Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+
+
+# Kept from the petition as it is, whatever a revision or a copy says (see with_content_json).
+LIFECYCLE_FIELDS = (
+    "state",
+    "opened_at",
+    "closed_at",
+    "handed_in_at",
+    "handed_in_to",
+    "personal_data_purged_at",
+)
 
 
 class PetitionPage(RoutablePageMixin, Page):
@@ -114,13 +149,21 @@ class PetitionPage(RoutablePageMixin, Page):
     )
     signature_goal = models.PositiveIntegerField(_("signature goal"), default=1000)
     state = models.CharField(
-        _("state"), max_length=16, choices=PetitionState.choices, default=PetitionState.DRAFT
+        _("state"),
+        max_length=16,
+        choices=PetitionState.choices,
+        default=PetitionState.OPEN,
+        editable=False,
     )
     closes_at = models.DateTimeField(
         _("closing date"),
         null=True,
         blank=True,
-        help_text=_("Signing stops automatically at this time. Leave empty to close by hand."),
+        help_text=_(
+            "Signing stops automatically at this time. Leave empty to close by hand. The "
+            "petition opens when it is published; to open it later, set \u201cGo live "
+            "at\u201d under Schedule."
+        ),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True, editable=False)
@@ -181,7 +224,7 @@ class PetitionPage(RoutablePageMixin, Page):
             heading=_("Who it is from and to"),
         ),
         MultiFieldPanel(
-            [FieldPanel("state"), FieldPanel("signature_goal"), FieldPanel("closes_at")],
+            [FieldPanel("signature_goal"), FieldPanel("closes_at")],
             heading=_("Signing"),
         ),
     ]
@@ -205,6 +248,9 @@ class PetitionPage(RoutablePageMixin, Page):
     ]
     parent_page_types = ["petitions.PetitionIndexPage"]
     subpage_types: list[str] = []
+    base_form_class = PetitionPageForm
+    # A copy is a new petition: open once published, with no history of its own yet.
+    exclude_fields_in_copy = [*LIFECYCLE_FIELDS, "created_at"]
 
     class Meta:
         verbose_name = _("petition")
@@ -225,14 +271,37 @@ class PetitionPage(RoutablePageMixin, Page):
         self.stamp_state_change()
         return super().save(*args, **kwargs)
 
+    def with_content_json(self, content: dict) -> PetitionPage:
+        """The page as a revision has it, with its lifecycle as it is now.
+
+        Whether a petition is open, closed or handed in (and when) belongs to the petition,
+        not to a version of its text: publishing a draft written before it was closed or
+        handed in must not reopen it. The services in ``petitions.services`` change these.
+        """
+        page = super().with_content_json(content)
+        for name in LIFECYCLE_FIELDS:
+            setattr(page, name, getattr(self, name))
+        return page
+
     def stamp_state_change(self, now=None) -> None:
-        """Record when the petition first opened and when it stopped taking signatures."""
+        """Record when the petition first opened (was first published while open) and when it
+        stopped taking signatures."""
         now = now or timezone.now()
         if self.state == PetitionState.OPEN:
-            self.opened_at = self.opened_at or now
+            # Published after its closing date (say, scheduled too late), it never opened.
+            if self.live and self.opened_at is None and self.is_accepting_signatures(now=now):
+                self.opened_at = now
             self.closed_at = None
         elif self.state in (PetitionState.CLOSED, PetitionState.HANDED_IN):
             self.closed_at = self.closed_at or now
+
+    def status(self, now=None) -> PetitionState:
+        """What the petition reads as now (see :func:`petition_status`)."""
+        return petition_status(state=self.state, closes_at=self.closes_at, now=now)
+
+    @property
+    def current_status(self) -> PetitionState:
+        return self.status()
 
     def is_accepting_signatures(self, now=None) -> bool:
         return accepting_signatures(state=self.state, closes_at=self.closes_at, now=now)

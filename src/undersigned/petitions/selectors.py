@@ -23,6 +23,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.images import get_image_model
@@ -31,10 +32,10 @@ from wagtail.models import Page, ReferenceIndex
 from undersigned.petitions.models import (
     PetitionIndexPage,
     PetitionPage,
-    PetitionState,
     Signature,
     SignatureState,
     accepting_signatures,
+    accepting_signatures_q,
 )
 from undersigned.petitions.share_card import ShareCard
 from undersigned.places.models import Constituency, Ward, WardBoundary
@@ -43,17 +44,25 @@ from undersigned.site.models import SiteSettings
 
 
 def petition_list_published(*, parent: PetitionIndexPage | None = None) -> QuerySet[PetitionPage]:
-    """Live petitions, open ones first, then newest first."""
+    """Live petitions, those taking signatures first, then newest first."""
     petitions = PetitionPage.objects.live().public()
     if parent is not None:
         petitions = petitions.child_of(parent)
     return petitions.annotate(
         open_first=Case(
-            When(state=PetitionState.OPEN, then=Value(0)),
+            When(accepting_signatures_q(now=timezone.now()), then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
     ).order_by("open_first", "-created_at")
+
+
+def petition_index_for_new(*, user) -> PetitionIndexPage | None:
+    """The petitions section where ``user`` may start a new petition (the first, if several)."""
+    for index in PetitionIndexPage.objects.order_by("path"):
+        if index.permissions_for_user(user).can_add_subpage():
+            return index
+    return None
 
 
 def petition_get_live(*, slug: str) -> PetitionPage | None:

@@ -1,4 +1,5 @@
-"""Writes for petitions: signing, closing, pausing, and moderating signatures."""
+"""Writes for petitions: signing, closing (by hand or by date), reopening, handing in,
+pausing, and moderating signatures."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.log_actions import log
 
 from undersigned.abuse import limits
 from undersigned.petitions import selectors, signature_insert
@@ -385,18 +388,108 @@ def petition_signing_pause(
     return live
 
 
+def _petition_lifecycle_write(
+    petition: PetitionPage, *, action: str, user=None, **fields
+) -> PetitionPage:
+    """Change where ``petition`` is in its life, on the petition itself and at once.
+
+    Not through a revision: the lifecycle belongs to the petition, not to a version of its
+    text (see :meth:`PetitionPage.with_content_json`), so a draft waiting to be published
+    keeps its edits and cannot undo the change.
+    """
+    PetitionPage.objects.filter(pk=petition.pk).update(**fields)
+    petition.refresh_from_db()
+    log(instance=petition, action=action, user=user)
+    return petition
+
+
 @transaction.atomic
-def petition_close(*, petition: PetitionPage) -> PetitionPage:
-    """Stop a petition taking signatures, now, and publish that change."""
+def petition_close(*, petition: PetitionPage, user=None) -> PetitionPage:
+    """Stop a petition taking signatures, now (or record that its closing date did)."""
+    petition = PetitionPage.objects.select_for_update().get(pk=petition.pk)
     if petition.state == PetitionState.HANDED_IN:
         raise ApplicationError(_("This petition has already been handed in."))
     if petition.state == PetitionState.CLOSED:
         return petition
-    petition.state = PetitionState.CLOSED
-    revision = petition.save_revision(log_action=False)
-    revision.publish(log_action=True)
-    petition.refresh_from_db()
-    return petition
+    now = timezone.now()
+    closed_at = petition.closes_at if petition.status(now=now) == PetitionState.CLOSED else now
+    return _petition_lifecycle_write(
+        petition,
+        action="undersigned.petition.close",
+        user=user,
+        state=PetitionState.CLOSED,
+        closed_at=closed_at,
+    )
+
+
+@transaction.atomic
+def petition_reopen(*, petition: PetitionPage, user=None) -> PetitionPage:
+    """Take signatures again on a petition that was closed (not one handed in).
+
+    Refused while its closing date is past: the organiser sets a later one (or none) first.
+    """
+    petition = PetitionPage.objects.select_for_update().get(pk=petition.pk)
+    if petition.state == PetitionState.HANDED_IN:
+        raise ApplicationError(_("This petition has already been handed in."))
+    if petition.state == PetitionState.OPEN:
+        return petition
+    if petition.closes_at is not None and petition.closes_at <= timezone.now():
+        raise ApplicationError(
+            _(
+                "Its closing date has passed. Edit the petition to set a later one (or none), "
+                "publish it, then reopen it."
+            )
+        )
+    return _petition_lifecycle_write(
+        petition,
+        action="undersigned.petition.reopen",
+        user=user,
+        state=PetitionState.OPEN,
+        closed_at=None,
+        opened_at=petition.opened_at or (timezone.now() if petition.live else None),
+    )
+
+
+@transaction.atomic
+def petition_handed_in_record(
+    *,
+    petition: PetitionPage,
+    handed_in_at: datetime.datetime,
+    handed_in_to: str,
+    user=None,
+) -> PetitionPage:
+    """Record that ``petition`` was handed in (closing it if open). The hand-in app checks
+    the date and recipient first."""
+    return _petition_lifecycle_write(
+        petition,
+        action="undersigned.petition.hand_in",
+        user=user,
+        state=PetitionState.HANDED_IN,
+        handed_in_at=handed_in_at,
+        handed_in_to=handed_in_to,
+        closed_at=petition.closed_at or min(handed_in_at, timezone.now()),
+    )
+
+
+def petitions_close_due(*, now: datetime.datetime | None = None) -> int:
+    """Record as closed every open petition whose closing date has passed; how many.
+
+    They already read as closed (:func:`~undersigned.petitions.models.petition_status`);
+    this makes the stored state agree, for what selects petitions by it (retention, lists).
+    """
+    now = now or timezone.now()
+    due = PetitionPage.objects.filter(state=PetitionState.OPEN, closes_at__lte=now)
+    closed = 0
+    for petition in due.order_by("pk"):
+        with transaction.atomic():
+            changed = PetitionPage.objects.filter(
+                pk=petition.pk, state=PetitionState.OPEN, closes_at__lte=now
+            ).update(state=PetitionState.CLOSED, closed_at=F("closes_at"))
+            if changed:
+                petition.refresh_from_db()
+                log(instance=petition, action="undersigned.petition.close_by_date")
+                closed += 1
+    return closed
 
 
 def _signature_move(

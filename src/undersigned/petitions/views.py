@@ -16,6 +16,7 @@ from django.http import (
 )
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ from undersigned.abuse import limits, proof_of_work
 from undersigned.abuse.proof_of_work import ProofProblem
 from undersigned.petitions import selectors, services, share_card
 from undersigned.petitions.forms import SignatureForm
-from undersigned.petitions.models import PetitionPage
+from undersigned.petitions.models import PetitionPage, PetitionState
 from undersigned.petitions.selectors import AreaCount
 from undersigned.places.maps import ward_map
 from undersigned.site.caching import cached_briefly
@@ -112,11 +113,14 @@ def _render_petition(
     status: int = 200,
 ) -> HttpResponse:
     # Nothing here may depend on the visitor: the page's HTML can be cached and shared.
+    now = timezone.now()
+    reads_as = petition.status(now=now)
     response = petition.render(
         request,
         context_overrides={
             "form": form,
-            "accepting": petition.is_accepting_signatures(),
+            "petition_status": reads_as,
+            "accepting": reads_as == PetitionState.OPEN,
             "signing_paused_message": limits.signing_paused_message(
                 petition=petition, limits=abuse
             ),
@@ -130,7 +134,17 @@ def _render_petition(
         },
     )
     response.status_code = status
+    closing_in = _seconds_until_closing(petition, now=now)
+    if closing_in is not None and closing_in < settings.UNDERSIGNED_PAGE_CACHE_SECONDS:
+        # A copy kept by the page cache must not show the form after the closing time.
+        patch_cache_control(response, max_age=closing_in)
     return response
+
+
+def _seconds_until_closing(petition: PetitionPage, *, now) -> int | None:
+    if petition.closes_at is None or not petition.is_accepting_signatures(now=now):
+        return None
+    return int((petition.closes_at - now).total_seconds())
 
 
 # The size that Facebook, X and others preview a shared link at.
@@ -362,6 +376,11 @@ def petition_json(request: HttpRequest, slug: str) -> JsonResponse:
     petition = selectors.petition_get_live(slug=slug)
     if petition is None:
         raise Http404
+    now = timezone.now()
+    status = petition.status(now=now)
+    closed_at = petition.closed_at
+    if closed_at is None and status != PetitionState.OPEN:
+        closed_at = petition.closes_at  # closed by its date a moment ago
     response = JsonResponse(
         {
             "title": petition.title,
@@ -369,13 +388,13 @@ def petition_json(request: HttpRequest, slug: str) -> JsonResponse:
             "statement": petition.statement,
             "target": petition.target,
             "organiser": petition.organiser_name,
-            "state": petition.state,
-            "accepting_signatures": petition.is_accepting_signatures(),
+            "state": status.value,
+            "accepting_signatures": status == PetitionState.OPEN,
             "goal": petition.signature_goal,
             "signature_count": selectors.signature_count(petition=petition),
             "created_at": petition.created_at,
             "opened_at": petition.opened_at,
-            "closed_at": petition.closed_at,
+            "closed_at": closed_at,
             "closes_at": petition.closes_at,
         },
         json_dumps_params={"ensure_ascii": False},

@@ -6,12 +6,13 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 
 from undersigned.petitions import admin_views
-from undersigned.petitions.models import PetitionPage, Signature
+from undersigned.petitions.models import PetitionIndexPage, PetitionPage, Signature
 
 
 class ModerationColumn(Column):
@@ -105,6 +106,7 @@ admin_urls = (
     [
         path("", admin_views.petition_overview, name="overview"),
         path("<int:petition_id>/close/", admin_views.petition_close, name="close"),
+        path("<int:petition_id>/reopen/", admin_views.petition_reopen, name="reopen"),
         path(
             "<int:petition_id>/pause/",
             admin_views.petition_signing_pause,
@@ -167,6 +169,62 @@ def register_overview_menu_item():
     )
 
 
+class NewPetitionMenuItem(MenuItem):
+    """Straight to the editor for a new petition, for whoever may add one."""
+
+    def is_shown(self, request):
+        return admin_views.petition_new_url(user=request.user) is not None
+
+    def render_component(self, request):
+        return LinkMenuItemComponent(
+            self.name,
+            self.label,
+            admin_views.petition_new_url(user=request.user),
+            icon_name=self.icon_name,
+            classname=self.classname,
+            attrs=self.attrs,
+        )
+
+
+@hooks.register("register_petitions_menu_item")
+def register_new_petition_menu_item():
+    return NewPetitionMenuItem(_("New petition"), "#", icon_name="plus", order=50)
+
+
+@hooks.register("construct_page_action_menu")
+def publish_first_for_petitions(menu_items, request, context):
+    """In a petition's editor, Publish is the main button: publishing is what opens it."""
+    page, parent = context.get("page"), context.get("parent_page")
+    # A new page under the petitions section can only be a petition.
+    if not (
+        isinstance(page, PetitionPage)
+        or (page is None and parent is not None and parent.specific_class is PetitionIndexPage)
+    ):
+        return
+    for index, item in enumerate(menu_items):
+        if item.name == "action-publish":
+            menu_items.insert(0, menu_items.pop(index))
+            return
+
+
+@hooks.register("register_log_actions")
+def register_petition_log_actions(actions):
+    actions.register_action(
+        "undersigned.petition.close", _("Close petition"), _("Closed to new signatures")
+    )
+    actions.register_action(
+        "undersigned.petition.close_by_date",
+        _("Close petition"),
+        _("Closed to new signatures: its closing date passed"),
+    )
+    actions.register_action(
+        "undersigned.petition.reopen", _("Reopen petition"), _("Open for signatures again")
+    )
+    actions.register_action(
+        "undersigned.petition.hand_in", _("Mark as handed in"), _("Marked as handed in")
+    )
+
+
 @hooks.register("register_petitions_menu_item")
 def register_signatures_menu_item():
     return PermissionMenuItem(
@@ -189,7 +247,8 @@ def petition_page_buttons(page, user, next_url=None, **kwargs):
             icon_name="user",
             priority=60,
         )
-    if page.specific_deferred.state == "open" and page.permissions_for_user(user).can_publish():
+    petition = page.specific_deferred
+    if petition.status() == "open" and page.permissions_for_user(user).can_publish():
         yield Button(
             _("Close petition"),
             reverse("petitions_admin:close", args=[page.pk]),
