@@ -187,6 +187,12 @@ UNDERSIGNED_ROUTE_CACHE_SECONDS = env_int("ROUTE_CACHE_SECONDS", 10)
 # go out in one background task (batches are spread out in time to keep to the rate).
 UNDERSIGNED_EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 300)
 UNDERSIGNED_EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 50)
+# Tasks that keep themselves scheduled, started by every background worker as it starts
+# (undersigned.site.periodic): each is a function that queues its task unless a run waits.
+UNDERSIGNED_PERIODIC_TASKS = [
+    "undersigned.petitions.tasks.petitions_publish_scheduled_schedule",
+    "undersigned.supporters.retention_tasks.signatures_anonymise_expired_schedule",
+]
 
 # Admin sign-in throttling (django-axes, failures kept in the database so that every app
 # server sees them). Counted per username *and* address: by username alone anyone could lock
