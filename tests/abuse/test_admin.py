@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import InvalidationRuleFactory, SignatureFactory
+from tests.html_forms import find_form, form_submit, post_with_page_token
 from undersigned.abuse import services
 from undersigned.abuse.models import AbuseSettings, InvalidationRule, RuleKind
 from undersigned.petitions import selectors as petition_selectors
@@ -37,7 +38,9 @@ def moderator(db):
 
 
 @pytest.fixture
-def moderator_client(client, moderator):
+def moderator_client(moderator):
+    """Only the moderation permissions, not the whole Organisers group; CSRF checked."""
+    client = Client(enforce_csrf_checks=True)
     client.force_login(moderator)
     return client
 
@@ -64,9 +67,8 @@ def test_every_page_renders_for_a_moderator(moderator_client, petition, rule):
         assert petition.title in response.content.decode(), url
 
 
-def test_someone_who_cannot_moderate_signatures_is_refused_and_changes_nothing(
-    client, petition, rule
-):
+def test_someone_who_cannot_moderate_signatures_is_refused_and_changes_nothing(petition, rule):
+    client = Client(enforce_csrf_checks=True)
     client.force_login(_user("viewer", "view_signature"))
     # Wagtail turns a refusal into a redirect to the dashboard with a message.
     dashboard = reverse("wagtailadmin_home")
@@ -82,7 +84,7 @@ def test_someone_who_cannot_moderate_signatures_is_refused_and_changes_nothing(
             {"kind": "ip_hash", "value": "bot", "note": "x"},
         ),
     ]:
-        assert client.post(url, data).status_code == 302, url
+        assert post_with_page_token(client, dashboard, url, data).status_code == 302, url
     assert InvalidationRule.objects.count() == 1
     assert petition_selectors.signature_count(petition=petition) == 3
 
@@ -114,8 +116,10 @@ def test_preview_then_apply_then_restore_through_the_admin(moderator_client, mod
     SignatureFactory(petition=petition, name="Ada Lovelace")
     rules_url = reverse("abuse_admin:rules", args=[petition.pk])
 
-    created = moderator_client.post(
-        rules_url, {"kind": "name_pattern", "value": "test bot*", "note": "Made-up names"}
+    created = form_submit(
+        moderator_client,
+        rules_url,
+        {"kind": "name_pattern", "value": "test bot*", "note": "Made-up names"},
     )
     assert created.status_code == 302
     rule = InvalidationRule.objects.get()
@@ -129,8 +133,11 @@ def test_preview_then_apply_then_restore_through_the_admin(moderator_client, mod
     assert "EB1" in preview and "EB1 2AB" not in preview and "Test Bot" not in preview
     assert "Apply: stop 3 signatures counting" in preview
 
-    applied = moderator_client.post(
-        reverse("abuse_admin:apply", args=[rule.pk]), {"previewed": "3"}, follow=True
+    applied = form_submit(
+        moderator_client,
+        created["Location"],
+        action=reverse("abuse_admin:apply", args=[rule.pk]),
+        follow=True,
     )
     assert "3 signatures no longer count." in applied.content.decode()
     assert petition_selectors.signature_count(petition=petition) == 1
@@ -140,7 +147,9 @@ def test_preview_then_apply_then_restore_through_the_admin(moderator_client, mod
     assert "Yes, restore the rule" in confirm.content.decode()
     assert petition_selectors.signature_count(petition=petition) == 1
 
-    restored = moderator_client.post(reverse("abuse_admin:restore", args=[rule.pk]), follow=True)
+    restored = form_submit(
+        moderator_client, reverse("abuse_admin:restore", args=[rule.pk]), follow=True
+    )
     assert "3 signatures count again." in restored.content.decode()
     assert petition_selectors.signature_count(petition=petition) == 4
     rule.refresh_from_db()
@@ -153,10 +162,12 @@ def test_preview_then_apply_then_restore_through_the_admin(moderator_client, mod
 def test_applying_says_so_when_the_number_changed_since_the_preview(
     moderator_client, petition, rule
 ):
+    rule_url = reverse("abuse_admin:rule", args=[rule.pk])
+    preview = moderator_client.get(rule_url).content.decode()
+    form = find_form(preview, rule_url, action=reverse("abuse_admin:apply", args=[rule.pk]))
+    assert form.values()["previewed"] == "3"
     SignatureFactory(petition=petition, ip_hash="bot")  # signed after the preview showed 3
-    response = moderator_client.post(
-        reverse("abuse_admin:apply", args=[rule.pk]), {"previewed": "3"}, follow=True
-    )
+    response = moderator_client.post(form.action, form.values(), follow=True)
     page = response.content.decode()
     assert "4 signatures no longer count." in page
     assert "The preview showed 3" in page
@@ -165,20 +176,28 @@ def test_applying_says_so_when_the_number_changed_since_the_preview(
 def test_applying_twice_or_restoring_twice_is_refused_with_a_message(
     moderator_client, petition, rule
 ):
-    apply_url = reverse("abuse_admin:apply", args=[rule.pk])
-    moderator_client.post(apply_url)
-    again = moderator_client.post(apply_url, follow=True)
+    # The same page open in two tabs: its form is sent twice.
+    rule_url = reverse("abuse_admin:rule", args=[rule.pk])
+    apply = find_form(
+        moderator_client.get(rule_url).content.decode(),
+        rule_url,
+        action=reverse("abuse_admin:apply", args=[rule.pk]),
+    )
+    moderator_client.post(apply.action, apply.values())
+    again = moderator_client.post(apply.action, apply.values(), follow=True)
     assert "already been applied" in again.content.decode()
 
     restore_url = reverse("abuse_admin:restore", args=[rule.pk])
-    moderator_client.post(restore_url)
-    again = moderator_client.post(restore_url, follow=True)
+    restore = find_form(moderator_client.get(restore_url).content.decode(), restore_url)
+    moderator_client.post(restore.action, restore.values())
+    again = moderator_client.post(restore.action, restore.values(), follow=True)
     assert "already been restored" in again.content.decode()
     assert petition_selectors.signature_count(petition=petition) == 3
 
 
 def test_a_bad_rule_comes_back_with_a_message_and_what_was_typed(moderator_client, petition):
-    response = moderator_client.post(
+    response = form_submit(
+        moderator_client,
         reverse("abuse_admin:rules", args=[petition.pk]),
         {"kind": "name_pattern", "value": "**", "note": "Everyone is a bot"},
     )
@@ -188,7 +207,8 @@ def test_a_bad_rule_comes_back_with_a_message_and_what_was_typed(moderator_clien
     assert 'value="Everyone is a bot"' in page
     assert not InvalidationRule.objects.exists()
 
-    response = moderator_client.post(
+    response = form_submit(
+        moderator_client,
         reverse("abuse_admin:rules", args=[petition.pk]),
         {"kind": "time_window", "starts_at": "2026-11-23T11:00", "ends_at": "2026-11-23T10:00"},
     )
@@ -199,7 +219,8 @@ def test_a_bad_rule_comes_back_with_a_message_and_what_was_typed(moderator_clien
 
 
 def test_a_time_window_typed_in_site_time_is_stored_as_that_moment(moderator_client, petition):
-    moderator_client.post(
+    form_submit(
+        moderator_client,
         reverse("abuse_admin:rules", args=[petition.pk]),
         {
             "kind": "time_window",
@@ -252,8 +273,15 @@ def test_the_trending_period_can_be_chosen_and_a_bad_one_is_explained(moderator_
 
 def test_a_draft_can_be_deleted_and_an_applied_rule_cannot(moderator_client, petition, rule):
     applied = services.rule_apply(rule=InvalidationRuleFactory(petition=petition))
-    moderator_client.post(reverse("abuse_admin:delete", args=[rule.pk]))
-    response = moderator_client.post(reverse("abuse_admin:delete", args=[applied.pk]), follow=True)
+    form_submit(
+        moderator_client,
+        reverse("abuse_admin:rule", args=[rule.pk]),
+        action=reverse("abuse_admin:delete", args=[rule.pk]),
+    )
+    applied_url = reverse("abuse_admin:rule", args=[applied.pk])
+    delete_applied = reverse("abuse_admin:delete", args=[applied.pk])
+    assert delete_applied not in moderator_client.get(applied_url).content.decode()
+    response = post_with_page_token(moderator_client, applied_url, delete_applied, follow=True)
     assert "kept on record" in response.content.decode()
     assert list(InvalidationRule.objects.all()) == [applied]
 

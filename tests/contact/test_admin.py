@@ -10,22 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import EnquiryFactory, WardTeamPageFactory
+from tests.html_forms import form_submit
 from undersigned.contact.models import Enquiry, EnquiryStatus
 
 pytestmark = pytest.mark.django_db
 
 INDEX = "contact_enquiry:index"
-
-
-@pytest.fixture
-def organiser(db):
-    return get_user_model().objects.create_superuser("organiser", "o@example.org", "pw")
-
-
-@pytest.fixture
-def admin_client(client, organiser):
-    client.force_login(organiser)
-    return client
 
 
 def listed(admin_client, **params) -> str:
@@ -100,7 +90,8 @@ def test_changing_the_status_assigns_a_team_and_keeps_notes_but_never_the_sender
     assert 'name="message"' not in form
     assert 'name="email"' not in form
 
-    response = admin_client.post(
+    response = form_submit(
+        admin_client,
         edit,
         {
             "status": "answered",

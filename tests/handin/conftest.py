@@ -78,11 +78,6 @@ def file_path(field) -> Path:
 
 
 @pytest.fixture
-def organiser(db):
-    return get_user_model().objects.create_superuser("organiser", "o@example.org", "pw")
-
-
-@pytest.fixture
 def volunteer(db):
     """Can use the admin, but has no hand-in permission."""
     user = get_user_model().objects.create_user("volunteer", "v@example.org", "pw")

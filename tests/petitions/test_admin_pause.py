@@ -5,25 +5,16 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PetitionPageFactory
+from tests.html_forms import form_submit, post_with_page_token
 from undersigned.abuse.models import AbuseSettings
 from undersigned.petitions import services
 from undersigned.petitions.models import PetitionPage, PetitionState
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def organiser(db):
-    return get_user_model().objects.create_superuser("organiser", "o@example.org", "pw")
-
-
-@pytest.fixture
-def admin_client(client, organiser):
-    client.force_login(organiser)
-    return client
 
 
 def overview(client) -> str:
@@ -41,7 +32,11 @@ def test_an_open_petition_has_a_pause_button_that_posts(admin_client, petition):
 def test_pausing_publishes_the_switch_and_the_page_shows_the_message(
     admin_client, client, petition
 ):
-    response = admin_client.post(reverse("petitions_admin:pause", args=[petition.pk]))
+    response = form_submit(
+        admin_client,
+        reverse("petitions_admin:overview"),
+        action=reverse("petitions_admin:pause", args=[petition.pk]),
+    )
 
     assert response.status_code == 302
     assert response["Location"] == reverse("petitions_admin:overview")
@@ -61,7 +56,11 @@ def test_pausing_publishes_the_switch_and_the_page_shows_the_message(
 def test_resuming_brings_the_form_back(admin_client, client, home):
     petition = PetitionPageFactory(signing_paused=True)
 
-    admin_client.post(reverse("petitions_admin:resume", args=[petition.pk]))
+    form_submit(
+        admin_client,
+        reverse("petitions_admin:overview"),
+        action=reverse("petitions_admin:resume", args=[petition.pk]),
+    )
 
     assert not PetitionPage.objects.get(pk=petition.pk).signing_paused
     assert 'class="sign-form"' in client.get(petition.url).content.decode()
@@ -74,7 +73,7 @@ def test_the_buttons_take_only_post(admin_client, petition):
     assert not PetitionPage.objects.get(pk=petition.pk).signing_paused
 
 
-def test_someone_who_may_not_publish_the_petition_cannot_pause_it(client, petition):
+def test_someone_who_may_not_publish_the_petition_cannot_pause_it(petition):
     viewer = get_user_model().objects.create_user("viewer", "v@example.org", "pw")
     group = Group.objects.create(name="Signature viewers")
     group.permissions.add(
@@ -82,10 +81,15 @@ def test_someone_who_may_not_publish_the_petition_cannot_pause_it(client, petiti
         Permission.objects.get(codename="view_signature"),
     )
     viewer.groups.add(group)
+    client = Client(enforce_csrf_checks=True)
     client.force_login(viewer)
 
     assert "Pause signing" not in overview(client)
-    response = client.post(reverse("petitions_admin:pause", args=[petition.pk]))
+    response = post_with_page_token(
+        client,
+        reverse("petitions_admin:overview"),
+        reverse("petitions_admin:pause", args=[petition.pk]),
+    )
 
     # Wagtail turns a refusal into a redirect to the dashboard with a message.
     assert response.status_code == 302
