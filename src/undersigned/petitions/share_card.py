@@ -187,7 +187,7 @@ def share_card_draw(card: ShareCard) -> bytes:
     )
 
     out = io.BytesIO()
-    picture.save(out, format="PNG", optimize=True)
+    picture.save(out, format="PNG")  # "optimize" would save 5% for three times the time
     return out.getvalue()
 
 
