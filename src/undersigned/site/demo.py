@@ -97,6 +97,10 @@ def demo_content_load() -> PetitionPage:
     if not settings.contact_phone:
         settings.organisation_name = ORGANISATION
         settings.tagline = "A borough to be proud of"
+        settings.description = (
+            "Residents of Example Borough campaigning for better local services: "
+            "petitions, local news and your ward team."
+        )
         settings.contact_phone = "020 7946 0491"
         settings.contact_email = "hello@example.org"
         settings.contact_address = "1 High Street\nExample Town\nEX1 1AA"

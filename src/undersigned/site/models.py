@@ -83,6 +83,15 @@ class SiteSettings(BaseSiteSetting):
         _("organisation name"), max_length=200, default="Example Borough Residents"
     )
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    description = models.CharField(
+        _("description for search results"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "A sentence or two about the organisation, shown under links to this site in "
+            "search results and shared posts when a page has no summary of its own."
+        ),
+    )
     contact_phone = models.CharField(_("phone"), max_length=40, blank=True)
     contact_email = models.EmailField(_("email"), blank=True)
     contact_address = models.TextField(_("postal address"), blank=True)
@@ -139,6 +148,7 @@ class SiteSettings(BaseSiteSetting):
     panels = [
         FieldPanel("organisation_name"),
         FieldPanel("tagline"),
+        FieldPanel("description"),
         MultiFieldPanel(
             [
                 FieldPanel("contact_phone"),

@@ -13,6 +13,7 @@ from wagtail.models import Page, Site
 from wagtail.templatetags.wagtailcore_tags import richtext
 
 from undersigned.site.sanitise import rich_text_html_clean
+from undersigned.site.selectors import page_description
 
 register = template.Library()
 
@@ -28,6 +29,16 @@ def main_menu(context) -> dict:
         items = list(site.root_page.get_children().live().public().in_menu().specific())
     current = context.get("page")
     return {"items": items, "current": current, "request": request}
+
+
+@register.simple_tag(takes_context=True)
+def meta_description(context) -> str:
+    """The description of the page being shown, from ``site.selectors.page_description``."""
+    page = context.get("page")
+    return page_description(
+        page=page.specific if isinstance(page, Page) else None,
+        site_settings=context["settings"]["site"]["SiteSettings"],
+    )
 
 
 @register.simple_tag
