@@ -36,3 +36,5 @@ urlpatterns += [path("", include(wagtail_urls))]
 
 # A database outage is a 503 with Retry-After, not a 500 (see undersigned.site.outages).
 handler500 = "undersigned.site.outages.server_error"
+# Neither error page reads the request's body (a form Django cannot read must not fail twice).
+handler400 = "undersigned.site.views.bad_request"

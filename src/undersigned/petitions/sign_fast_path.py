@@ -66,6 +66,8 @@ RESPONSE_MIDDLEWARES = {
 # (which answer other addresses), sign-in lockouts. The CSRF check is made here directly.
 PASSIVE_MIDDLEWARES = {
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Refuses forms in another character set, which this path leaves to Django.
+    "undersigned.site.form_encoding.FormEncodingMiddleware",
     "undersigned.site.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
@@ -72,7 +72,12 @@ def outage_response(request: HttpRequest) -> HttpResponse:
 
 
 def server_error(request: HttpRequest, template_name: str = defaults.ERROR_500_TEMPLATE_NAME):
-    """``handler500``: a 503 when the database is out, otherwise Django's plain 500 page."""
+    """``handler500``: a 503 when the database is out, otherwise the plain 500 page.
+
+    Rendered as Django's own ``server_error`` does, but without its CSRF decorator, whose
+    check reads the body of a POST again: when reading it was what failed, the error page
+    failed too, and gunicorn answered with a bare 500.
+    """
     if is_database_outage(sys.exc_info()[1]):
         return outage_response(request)
-    return defaults.server_error(request, template_name=template_name)
+    return HttpResponseServerError(render_to_string(template_name))

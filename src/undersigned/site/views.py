@@ -1,9 +1,11 @@
-"""Site-wide views: search, robots.txt, the brand colours and the page for a failed CSRF check."""
+"""Site-wide views: search, robots.txt, the brand colours, the page for a failed CSRF check
+and the 400 page."""
 
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
@@ -19,6 +21,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Tell a person what to do (allow cookies, reload) instead of Django's bare 403."""
     response = TemplateResponse(request, "403_csrf.html", status=403)
     return response.render()
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler400``: Django's 400 page without Django's CSRF decorator, whose check reads the
+    body of a POST — the very thing that may have failed (see site/form_encoding.py)."""
+    return HttpResponseBadRequest(render_to_string("400.html", request=request))
 
 
 @require_GET

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "undersigned.site.security.ContentSecurityPolicyMiddleware",
+    # Before anything reads a POST's body: a form not in UTF-8 gets the 400 page.
+    "undersigned.site.form_encoding.FormEncodingMiddleware",
     # Early, so that a copy of a public page skips everything below (see its docstring).
     "undersigned.site.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
