@@ -171,6 +171,29 @@ def serious_accessibility_problems():
 
 
 @pytest.fixture
+def accessibility_violations():
+    """Runs axe-core in the page and returns every finding, whatever its impact."""
+    if not AXE_SCRIPT.exists():
+        message = f"{AXE_SCRIPT} is missing: run `npm ci` to install axe-core"
+        if _browser_required():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+    def check(page) -> list[str]:
+        page.evaluate(AXE_SCRIPT.read_text())
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
+        return [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+            + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+            for violation in violations
+        ]
+
+    return check
+
+
+@pytest.fixture
 def demo_site(transactional_db) -> PetitionPage:
     """The whole demo site (home, news, ward teams, contact, petition), as `undersigned demo`."""
     from django.contrib.contenttypes.models import ContentType
