@@ -152,7 +152,25 @@ def form_submit(
     over what the page rendered, and POST it. A value of None in ``data`` leaves the field out
     (an unticked box); ``button`` names the submit button pressed, when its name matters."""
     page = client.get(page_url, **extra)
-    assert page.status_code == 200, f"GET {page_url} answered {page.status_code}"
+    return form_submit_on(client, page, data, action=action, button=button, follow=follow, **extra)
+
+
+def form_submit_on(
+    client: Client,
+    page,
+    data: dict[str, Any] | None = None,
+    *,
+    action: str | None = None,
+    button: str | None = None,
+    follow: bool = False,
+    **extra: Any,
+):
+    """Like ``form_submit``, from a page already fetched (e.g. the answer to a POST, as the
+    confirmation step of a flow)."""
+    page_url = page.request["PATH_INFO"]
+    if page.request.get("QUERY_STRING"):
+        page_url += "?" + page.request["QUERY_STRING"]
+    assert page.status_code == 200, f"{page_url} answered {page.status_code}"
     form = find_form(page.content.decode(), page_url, action=action)
     values = form.values()
     if button is not None:

@@ -124,6 +124,7 @@ SCREENS = {
     "updates": lambda c: reverse("supporters_update:index"),
     "new update": lambda c: reverse("supporters_update:add"),
     "update preview": lambda c: reverse("supporters_update:inspect", args=[c["update"].pk]),
+    "delete a draft update": lambda c: reverse("supporters_update:delete", args=[c["update"].pk]),
     "consent ledger": lambda c: reverse("supporters_consent:index"),
     "organiser unsubscribe": lambda c: reverse("supporters_admin:unsubscribe"),
     "privacy search": lambda c: reverse("privacy_admin:search") + "?email=a@example.org",

@@ -15,11 +15,13 @@ from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.template import Context, Template
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
+from tests.conftest import ORGANISER_PASSWORD
+from tests.html_forms import form_submit
 from undersigned.site.security import ContentSecurityPolicyMiddleware
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = ORGANISER_PASSWORD
 ATTACKER = "203.0.113.66"
 ELSEWHERE = "198.51.100.7"
 SRC = Path(__file__).resolve().parents[2] / "src" / "undersigned"
@@ -35,15 +37,20 @@ def axes_on(settings):
 
 
 @pytest.fixture
-def organiser(db):
-    return get_user_model().objects.create_superuser(
-        username="organiser", email="organiser@example.org", password=PASSWORD
-    )
+def client():
+    """Signs in through the login form with its CSRF token, as a browser does."""
+    return Client(enforce_csrf_checks=True)
 
 
-def _sign_in(client, username: str, password: str, address: str = ATTACKER):
-    return client.post(
-        "/admin/login/", {"username": username, "password": password}, REMOTE_ADDR=address
+def _sign_in(client, username: str, password: str, address: str = ATTACKER, **headers):
+    # Someone already signed in is not shown the form: they sign out first.
+    client.logout()
+    return form_submit(
+        client,
+        "/admin/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+        **headers,
     )
 
 
@@ -92,19 +99,9 @@ def test_failures_count_against_the_address_behind_the_trusted_proxy(
 ):
     settings.UNDERSIGNED_TRUSTED_PROXY_COUNT = 1
     for _ in range(5):
-        client.post(
-            "/admin/login/",
-            {"username": "organiser", "password": "wrong guess"},
-            REMOTE_ADDR="10.0.0.2",
-            HTTP_X_FORWARDED_FOR=ATTACKER,
-        )
+        _sign_in(client, "organiser", "wrong guess", "10.0.0.2", HTTP_X_FORWARDED_FOR=ATTACKER)
     # Another visitor behind the same load balancer is not locked out with the attacker.
-    response = client.post(
-        "/admin/login/",
-        {"username": "organiser", "password": PASSWORD},
-        REMOTE_ADDR="10.0.0.2",
-        HTTP_X_FORWARDED_FOR=ELSEWHERE,
-    )
+    response = _sign_in(client, "organiser", PASSWORD, "10.0.0.2", HTTP_X_FORWARDED_FOR=ELSEWHERE)
     assert response.status_code == 302
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ATTACKER}
 

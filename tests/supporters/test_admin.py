@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import (
@@ -14,6 +15,7 @@ from tests.factories import (
     SignatureFactory,
     SupporterSignatureFactory,
 )
+from tests.html_forms import find_form, form_submit, post_with_page_token
 from undersigned.supporters import services
 from undersigned.supporters.models import (
     ConsentEvent,
@@ -68,9 +70,11 @@ def test_the_petitions_menu_offers_updates_and_the_consent_ledger(admin_client):
 
 
 def test_an_organiser_writes_a_draft_and_lands_on_its_preview(admin_client, petition, organiser):
-    response = admin_client.post(
-        url("add"),
+    response = form_submit(
+        admin_client,
+        url("add") + f"?petition={petition.pk}",
         {"petition": petition.pk, "subject": " Good news ", "body": "We won.\r\n\r\nThank you."},
+        action=url("add"),
     )
 
     update = PetitionUpdate.objects.get()
@@ -94,7 +98,9 @@ def test_the_preview_shows_the_email_and_how_many_it_will_reach(admin_client, si
 
 
 def test_a_test_send_goes_only_to_the_organiser(admin_client, signers, draft):
-    response = admin_client.post(url("test_send", draft.pk))
+    response = form_submit(
+        admin_client, url("inspect", draft.pk), action=url("test_send", draft.pk)
+    )
 
     assert response.status_code == 302
     (message,) = mail.outbox
@@ -107,7 +113,7 @@ def test_sending_asks_for_confirmation_showing_the_number_of_recipients(
     admin_client, signers, draft
 ):
     page = admin_client.get(url("send", draft.pk)).content.decode()
-    unconfirmed = admin_client.post(url("send", draft.pk), {})
+    unconfirmed = form_submit(admin_client, url("send", draft.pk), {"confirm": None})
 
     assert "emailed to <strong>2 people</strong>" in page
     assert unconfirmed.status_code == 200
@@ -121,7 +127,7 @@ def test_a_confirmed_send_emails_the_signers_and_the_page_shows_progress(
     admin_client, signers, draft, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(url("send", draft.pk), {"confirm": "on"})
+        response = form_submit(admin_client, url("send", draft.pk), {"confirm": "on"})
 
     assert response.status_code == 302
     assert sorted(message.to[0] for message in mail.outbox) == [
@@ -137,6 +143,11 @@ def test_a_confirmed_send_emails_the_signers_and_the_page_shows_progress(
 def test_a_sent_update_can_no_longer_be_edited_deleted_or_sent_again(
     admin_client, signers, draft, organiser, django_capture_on_commit_callbacks
 ):
+    # Forms left open in other tabs while the update went out.
+    send, delete = (
+        find_form(admin_client.get(url(name, draft.pk)).content.decode(), url(name, draft.pk))
+        for name in ("send", "delete")
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.petition_update_send(update=draft, user=organiser)
 
@@ -144,23 +155,26 @@ def test_a_sent_update_can_no_longer_be_edited_deleted_or_sent_again(
         response = admin_client.get(url(name, draft.pk))
         assert response.status_code == 302, name
         assert response["Location"] == url("inspect", draft.pk)
-    admin_client.post(url("send", draft.pk), {"confirm": "on"})
-    admin_client.post(url("delete", draft.pk))
+    admin_client.post(send.action, {**send.values(), "confirm": "on"})
+    admin_client.post(delete.action, delete.values())
     assert PetitionUpdate.objects.filter(pk=draft.pk).exists()
     assert len(mail.outbox) == 2
 
 
-def test_someone_without_the_send_permission_cannot_send(client, signers, draft):
+def test_someone_without_the_send_permission_cannot_send(signers, draft):
     editor = get_user_model().objects.create_user("editor", "editor@example.org", "pw")
     editor.user_permissions.add(
         Permission.objects.get(codename="access_admin"),
         Permission.objects.get(codename="change_petitionupdate"),
     )
+    client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
 
     assert client.get(url("inspect", draft.pk)).status_code == 200
 
-    refused = client.post(url("send", draft.pk), {"confirm": "on"})
+    refused = post_with_page_token(
+        client, url("inspect", draft.pk), url("send", draft.pk), {"confirm": "on"}
+    )
 
     assert refused.status_code == 302  # the admin's "no permission" redirect home
     assert refused["Location"] == reverse("wagtailadmin_home")
@@ -172,7 +186,8 @@ def test_someone_without_the_send_permission_cannot_send(client, signers, draft)
 def test_an_organiser_can_unsubscribe_someone_who_asked_by_phone(
     admin_client, petition, signers, organiser
 ):
-    response = admin_client.post(
+    response = form_submit(
+        admin_client,
         reverse("supporters_admin:unsubscribe"),
         {"email": "Ada@Example.org", "petition": petition.pk},
     )
@@ -192,9 +207,11 @@ def test_a_petition_in_the_page_explorer_offers_to_email_its_signers(admin_clien
 
 
 def test_writing_and_editing_a_draft_shows_in_its_history(admin_client, petition, draft):
-    admin_client.post(
+    form_submit(
+        admin_client,
         url("edit", draft.pk),
         {"petition": petition.pk, "subject": "We handed it in on Tuesday", "body": "Thanks."},
+        action=url("edit", draft.pk),
     )
 
     draft.refresh_from_db()

@@ -8,10 +8,11 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.factories import EnquiryFactory, PetitionPageFactory, SignatureFactory
+from tests.html_forms import form_submit, form_submit_on, post_with_page_token
 from undersigned.contact.models import Enquiry
 from undersigned.petitions import selectors
 from undersigned.petitions.models import Signature, SignatureState
@@ -59,14 +60,13 @@ def others(petition):
     EnquiryFactory(name="Grace Hopper", email="grace@example.org")
 
 
-@pytest.fixture
-def organiser(db):
-    return get_user_model().objects.create_superuser("organiser", "o@example.org", "pw")
+def search(client, **typed: str):
+    return form_submit(client, reverse("privacy_admin:search"), typed)
 
 
-@pytest.fixture
-def admin_client(client, organiser):
-    client.force_login(organiser)
+def _staff_client(*permissions: str) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(_staff(*permissions))
     return client
 
 
@@ -106,7 +106,7 @@ def test_a_search_needs_an_email_or_a_name_with_a_postcode(db):
 
 
 def test_the_admin_search_shows_every_field_held(admin_client, ada, others):
-    response = admin_client.post(reverse("privacy_admin:search"), {"email": "ada@example.org"})
+    response = search(admin_client, email="ada@example.org")
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -119,9 +119,7 @@ def test_the_admin_search_shows_every_field_held(admin_client, ada, others):
 def test_no_personal_details_go_into_a_url_where_logs_and_history_would_keep_them(
     admin_client, ada
 ):
-    html = admin_client.post(
-        reverse("privacy_admin:search"), {"email": "ada@example.org"}
-    ).content.decode()
+    html = search(admin_client, email="ada@example.org").content.decode()
 
     assert 'method="get"' not in html
     assert "?email=" not in html and "ada%40example.org" not in html
@@ -129,7 +127,11 @@ def test_no_personal_details_go_into_a_url_where_logs_and_history_would_keep_the
 
 
 def test_the_json_export_contains_the_data_and_names_nobody_in_its_file_name(admin_client, ada):
-    response = admin_client.post(reverse("privacy_admin:export"), {"email": "ada@example.org"})
+    response = form_submit_on(
+        admin_client,
+        search(admin_client, email="ada@example.org"),
+        action=reverse("privacy_admin:export"),
+    )
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
@@ -150,7 +152,11 @@ def test_the_json_export_contains_the_data_and_names_nobody_in_its_file_name(adm
 def test_erasing_asks_for_confirmation_first_and_a_get_erases_nothing(admin_client, ada):
     assert admin_client.get(reverse("privacy_admin:erase")).status_code == 405
 
-    response = admin_client.post(reverse("privacy_admin:erase"), {"email": "ada@example.org"})
+    response = form_submit_on(
+        admin_client,
+        search(admin_client, email="ada@example.org"),
+        action=reverse("privacy_admin:erase"),
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -167,16 +173,11 @@ def test_erasing_deletes_the_signatures_and_the_count_goes_down(
     petition = ada.petition
     assert selectors.signature_count(petition=petition) == 3  # now cached
 
+    erase = reverse("privacy_admin:erase")
+    found = search(admin_client, name="Ada Lovelace", postcode="CR0 1NY")
+    confirm = form_submit_on(admin_client, found, action=erase)
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(
-            reverse("privacy_admin:erase"),
-            {
-                "name": "Ada Lovelace",
-                "postcode": "CR0 1NY",
-                "note": "request by email",
-                "confirmed": "yes",
-            },
-        )
+        response = form_submit_on(admin_client, confirm, {"note": "request by email"})
 
     assert response.status_code == 302
     assert selectors.signature_count(petition=petition) == 2
@@ -218,11 +219,11 @@ def test_erasing_leaves_the_ledger_without_the_address_and_with_the_withdrawal(o
 
 
 def test_a_note_that_names_the_person_is_refused_and_nothing_is_erased(admin_client, ada):
+    erase = reverse("privacy_admin:erase")
+    found = search(admin_client, name="Ada Lovelace", postcode="CR0 1NY")
+    confirm = form_submit_on(admin_client, found, action=erase)
     for note in ["from ada@example.org", "Ada Lovelace asked", "lives at CR01NY"]:
-        response = admin_client.post(
-            reverse("privacy_admin:erase"),
-            {"name": "Ada Lovelace", "postcode": "CR0 1NY", "note": note, "confirmed": "yes"},
-        )
+        response = form_submit_on(admin_client, confirm, {"note": note})
         assert response.status_code == 200
         assert "Keep the note free of personal details" in response.content.decode()
     assert Signature.objects.filter(pk=ada.pk).exists()
@@ -247,35 +248,42 @@ def test_erasing_a_duplicates_original_leaves_no_dangling_duplicate(organiser, p
     assert not Signature.objects.filter(pk__in=[original.pk, duplicate.pk]).exists()
 
 
-def test_the_privacy_screens_need_the_erasure_permission(client, ada):
+def test_the_privacy_screens_need_the_erasure_permission(ada):
     # Wagtail turns a refusal into a redirect to the dashboard with an error message.
-    client.force_login(_staff())
+    client = _staff_client()
     assert client.get(reverse("privacy_admin:search"))["Location"] == "/admin/"
     for name in ["search", "export", "erase"]:
-        response = client.post(
-            reverse(f"privacy_admin:{name}"), {"email": "ada@example.org", "confirmed": "yes"}
+        response = post_with_page_token(
+            client,
+            "/admin/",
+            reverse(f"privacy_admin:{name}"),
+            {"email": "ada@example.org", "confirmed": "yes"},
         )
         assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert Signature.objects.filter(pk=ada.pk).exists()
 
-    client.force_login(_staff("add_erasurerecord"))
+    client = _staff_client("add_erasurerecord")
     assert client.get(reverse("privacy_admin:search")).status_code == 200
 
 
-def test_the_privacy_screens_are_not_open_to_visitors(client, ada):
-    response = client.post(
-        reverse("privacy_admin:erase"), {"email": "ada@example.org", "confirmed": "yes"}
+def test_the_privacy_screens_are_not_open_to_visitors(ada):
+    # With a token from the login page, so that the refusal is the login's, not the CSRF check's.
+    response = post_with_page_token(
+        Client(enforce_csrf_checks=True),
+        "/admin/login/",
+        reverse("privacy_admin:erase"),
+        {"email": "ada@example.org", "confirmed": "yes"},
     )
     assert response.status_code == 302
     assert "/login/" in response["Location"]
     assert Signature.objects.filter(pk=ada.pk).exists()
 
 
-def test_the_admin_menu_has_a_privacy_item_for_organisers(admin_client, client):
+def test_the_admin_menu_has_a_privacy_item_for_organisers(admin_client):
     html = admin_client.get(reverse("wagtailadmin_home")).content.decode()
     assert reverse("privacy_admin:search") in html
 
-    client.force_login(_staff())
+    client = _staff_client()
     assert reverse("privacy_admin:search") not in client.get("/admin/").content.decode()
 
 

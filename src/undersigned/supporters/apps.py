@@ -20,6 +20,7 @@ class SupportersConfig(AppConfig):
                 "supporters.view_petitionupdate",
                 "supporters.add_petitionupdate",
                 "supporters.change_petitionupdate",
+                "supporters.delete_petitionupdate",
                 "supporters.send_petitionupdate",
                 "supporters.view_consentevent",
                 "supporters.add_consentevent",
