@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -14,6 +15,7 @@ from tests.factories import PetitionPageFactory, SupporterSignatureFactory
 from undersigned.contact.models import ContactPage
 from undersigned.news.models import NewsStoryPage
 from undersigned.petitions.models import PetitionState
+from undersigned.site.caching import forget_everything
 from undersigned.site.models import HomePage, LinkPage
 from undersigned.supporters.unsubscribe import unsubscribe_url
 
@@ -165,3 +167,39 @@ def test_at_desktop_width_every_section_is_in_view_without_opening_anything(
     expect(nav.get_by_text("Menu", exact=True)).to_be_hidden()
     for section in _top_level_sections():
         expect(nav.get_by_role("link", name=section.title)).to_be_in_viewport()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_forms_sent_back_with_errors_and_a_paused_petition_have_no_accessibility_findings(
+    browser_page, demo_site, accessibility_violations, screenshot, width
+):
+    page = browser_page
+    page.set_viewport_size(WIDTHS[width])
+    problems = {}
+
+    page.goto(demo_site.url)
+    page.get_by_role("button", name="Sign the petition").last.click()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    problems["petition form with errors"] = accessibility_violations(page)
+
+    page.goto(ContactPage.objects.get().url)
+    page.locator("form.contact-form").get_by_role("button").click()
+    expect(page).to_have_title(re.compile("^Error:"))
+    problems["contact form with errors"] = accessibility_violations(page)
+
+    page.goto("/ward-teams/?postcode=not+a+postcode")
+    expect(page.get_by_text("Enter a real UK postcode")).not_to_have_count(0)
+    problems["ward search with an error"] = accessibility_violations(page)
+
+    demo_site.signing_paused = True
+    demo_site.signing_paused_message = "Signing is paused while we check a burst of signatures."
+    demo_site.save_revision().publish()
+    forget_everything()
+    page.goto(demo_site.url)
+    expect(page.get_by_text("Signing is paused while we check")).to_be_visible()
+    problems["paused petition"] = accessibility_violations(page)
+
+    problems = {name: found for name, found in problems.items() if found}
+    if problems:
+        screenshot(page, f"axe-forms-{width}")
+    assert not problems, problems
