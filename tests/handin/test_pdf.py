@@ -9,6 +9,7 @@ import pytest
 
 from tests.factories import HandinPackFactory, LocalAuthorityFactory, SignatureFactory
 from tests.handin.conftest import file_path, pdf_text
+from tests.handin.test_selectors import held_back_twice
 from undersigned.handin import services
 from undersigned.handin.models import HandinPackState
 from undersigned.petitions.models import PetitionPage
@@ -34,7 +35,31 @@ def test_the_cover_shows_the_statement_the_parties_and_the_totals(signed_petitio
     assert "Organised by Northfield Residents" in text
     assert "3 valid signatures" in text
     assert "1 duplicate removed" in text
-    assert "1 further signature was set aside" in text
+    assert "Signatures received 5" in text
+
+
+def test_the_cover_says_what_became_of_every_signature_and_the_parts_add_up(signed_petition):
+    held_back_twice(signed_petition)  # one by the honeypot, one by a rate limit
+    text = words(built_text(signed_petition))
+
+    assert "set aside by the organisers" not in text
+    found = {
+        label: int(re.search(re.escape(label) + r"[^0-9]*?(\d+)", text).group(1))
+        for label in [
+            "Valid: one per person",
+            "Duplicates:",
+            "Held back automatically as suspected abuse",
+            "Invalidated by the organisers",
+            "Signatures received",
+        ]
+    }
+    assert found == {
+        "Valid: one per person": 3,
+        "Duplicates:": 1,
+        "Held back automatically as suspected abuse": 2,
+        "Invalidated by the organisers": 1,
+        "Signatures received": 7,
+    }
 
 
 def test_the_cover_has_a_table_of_signatures_by_ward(signed_petition):

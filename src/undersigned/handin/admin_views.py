@@ -57,7 +57,7 @@ def _page(
     can_publish = petition.permissions_for_user(request.user).can_publish()
     context = {
         "petition": petition,
-        "count": petition_selectors.signature_count(petition=petition),
+        "tally": selectors.signature_tally(petition=petition),
         "packs": packs,
         "refresh_seconds": REFRESH_SECONDS if any(pack.in_progress for pack in packs) else None,
         "can_build": request.user.has_perm("handin.add_handinpack"),

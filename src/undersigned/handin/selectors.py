@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,14 +47,30 @@ class InArea:
 
 
 @dataclass(frozen=True)
+class SignatureTally:
+    """Every signature received, by what became of it; the four parts add up to the whole."""
+
+    counted: int
+    duplicates: int  # a later signature by someone who had already signed
+    held_back: int  # held back automatically as suspected abuse, not restored by anyone
+    invalidated: int  # stopped counting by the organisers, by hand or by a rule they applied
+
+    @property
+    def received(self) -> int:
+        return self.counted + self.duplicates + self.held_back + self.invalidated
+
+
+@dataclass(frozen=True)
 class HandinFigures:
     """The totals on the cover of a pack, all taken from one snapshot of the signatures."""
 
-    counted: int
-    duplicates: int
-    set_aside: int  # invalidated or awaiting a check: stored, not counted
+    tally: SignatureTally
     wards: list[WardRow]
     in_area: InArea | None
+
+    @property
+    def counted(self) -> int:
+        return self.tally.counted
 
 
 def handin_pack_list(*, petition: PetitionPage) -> QuerySet[HandinPack]:
@@ -200,29 +216,34 @@ def _breakdown_from_petitions(petition: PetitionPage, total: int):
     return wards, in_area
 
 
+def signature_tally(
+    *, petition: PetitionPage, last_signature_id: int | None = None
+) -> SignatureTally:
+    """How many signatures ``petition`` received and what became of them, in one query;
+    only those stored up to ``last_signature_id`` when it is given (a pack's snapshot)."""
+    signatures = Signature.objects.filter(petition=petition)
+    if last_signature_id is not None:
+        signatures = signatures.filter(pk__lte=last_signature_id)
+    states = dict(signatures.order_by().values_list("state").annotate(n=Count("*")))
+    return SignatureTally(
+        counted=states.get(SignatureState.COUNTED, 0),
+        duplicates=states.get(SignatureState.DUPLICATE, 0),
+        held_back=states.get(SignatureState.SUSPECT, 0),
+        invalidated=states.get(SignatureState.INVALIDATED, 0),
+    )
+
+
 def handin_figures(*, petition: PetitionPage, last_signature_id: int) -> HandinFigures:
     """The cover's totals, taken from the same snapshot as the list of signatories."""
-    upto = Q(pk__lte=last_signature_id)
-    states = dict(
-        Signature.objects.filter(upto, petition=petition)
-        .order_by()
-        .values_list("state")
-        .annotate(n=Count("*"))
-    )
-    counted = states.get(SignatureState.COUNTED, 0)
+    tally = signature_tally(petition=petition, last_signature_id=last_signature_id)
+    counted = tally.counted
     from_petitions = _breakdown_from_petitions(petition, counted)
     if from_petitions is not None:
         wards, in_area = from_petitions
     else:
         wards = _ward_rows_grouped(_counted(petition, last_signature_id), counted, petition)
         in_area = _in_area(petition, last_signature_id, counted)
-    return HandinFigures(
-        counted=counted,
-        duplicates=states.get(SignatureState.DUPLICATE, 0),
-        set_aside=states.get(SignatureState.INVALIDATED, 0) + states.get(SignatureState.SUSPECT, 0),
-        wards=wards,
-        in_area=in_area,
-    )
+    return HandinFigures(tally=tally, wards=wards, in_area=in_area)
 
 
 def _in_area(petition: PetitionPage, last_signature_id: int, total: int) -> InArea | None:
