@@ -165,6 +165,8 @@ class DemoServer:
         self.process: subprocess.Popen | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
         self.admin_password = ""
+        # Whether the port took connections at the moment the admin login was printed.
+        self.listening_when_announced = False
 
     def run(self, *args: str, timeout: float = START_TIMEOUT) -> str:
         """Run ``undersigned demo`` with ``args`` to the end and return what it printed."""
@@ -190,6 +192,16 @@ class DemoServer:
                 start_new_session=True,
             )
         deadline = time.monotonic() + START_TIMEOUT
+        while "Admin login:" not in self.log():
+            if self.process.poll() is not None:
+                pytest.fail(f"undersigned demo exited early:\n{self.log()}")
+            if time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(
+                    f"undersigned demo printed no login in {START_TIMEOUT} s:\n{self.log()}"
+                )
+            time.sleep(0.1)
+        self.listening_when_announced = self._accepts_connections()
         while not self._answers():
             if self.process.poll() is not None:
                 pytest.fail(f"undersigned demo exited early:\n{self.log()}")
@@ -198,6 +210,13 @@ class DemoServer:
                 pytest.fail(f"undersigned demo did not answer in {START_TIMEOUT} s:\n{self.log()}")
             time.sleep(0.25)
         self.admin_password = admin_password(self.log())
+
+    def _accepts_connections(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                return True
+        except OSError:
+            return False
 
     def _answers(self) -> bool:
         try:
@@ -260,6 +279,40 @@ def test_the_demo_prints_where_the_site_and_the_admin_are(demo):
     assert f"Admin:          {demo.base}/admin/" in output
     assert f"Data folder:    {demo.data_dir}" in output
     assert (demo.data_dir / "undersigned.sqlite3").exists()
+
+
+def test_the_admin_login_is_the_last_thing_printed_once_the_demo_is_listening(demo):
+    assert demo.listening_when_announced, "the login was printed before the port took connections"
+    lines = [line for line in demo.log().splitlines() if line.strip()]
+    first_request = next(n for n, line in enumerate(lines) if '"GET / HTTP/1.1"' in line)
+
+    assert re.match(r"\s*Admin login:", lines[first_request - 1]), "\n".join(lines[:first_request])
+    # The task worker's line per task goes to the log file, not between the login and requests.
+    assert not any(line.startswith("Task id=") for line in lines[:first_request])
+
+
+def test_the_link_in_an_email_the_demo_sends_points_at_the_port_it_serves_on(browser, demo):
+    page = browser.request("/contact-us/")
+    # The contact form refuses answers sent sooner than a person could type (3 s).
+    time.sleep(3.5)
+    browser.submit(
+        page,
+        "message",
+        name="Ada Lovelace",
+        email="ada@example.org",
+        postcode="EB1 1AB",
+        message="When is the next surgery?",
+    )
+
+    # The worker sends the team's notification; the demo's email backend prints it.
+    deadline = time.monotonic() + COUNT_TIMEOUT * 6
+    while "New message from Ada Lovelace" not in demo.log() and time.monotonic() < deadline:
+        time.sleep(0.25)
+    email = demo.log().partition("New message from Ada Lovelace")[2]
+    links = re.findall(r"https?://\S+/admin/\S*", email)
+
+    assert links, f"no admin link in the email:\n{email}"
+    assert all(link.startswith(f"{demo.base}/admin/") for link in links), links
 
 
 def test_signing_the_demo_petition_over_http_shows_thanks_and_adds_one_to_the_count(browser):

@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 DEMO_SETTINGS = "undersigned.config.settings.demo"
 PRODUCTION_SETTINGS = "undersigned.config.settings.production"
@@ -95,8 +97,16 @@ def _worker_argv() -> list[str]:
     return [sys.executable, "-m", "undersigned.cli", "db_worker", "--interval", "1"]
 
 
-def _run_together(commands: list[list[str]]) -> int:
-    """Run the server and its worker side by side; when one stops, or on Ctrl-C, stop both."""
+def _run_together(
+    commands: list[list[str]],
+    *,
+    started: Callable[[list[subprocess.Popen]], None] | None = None,
+) -> int:
+    """Run the server and its worker side by side; when one stops, or on Ctrl-C, stop both.
+
+    ``started`` is called with the processes once they are launched (the demo waits there
+    for the server to listen before it prints where to find it).
+    """
     processes = [subprocess.Popen(command) for command in commands]  # noqa: S603
     stopping = False
 
@@ -110,6 +120,8 @@ def _run_together(commands: list[list[str]]) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
+        if started is not None:
+            started(processes)
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
     finally:
@@ -130,7 +142,60 @@ def _prepare_database_and_static() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+def _port_taken(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port`` (as gunicorn binds: address reuse on)."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+    except socket.gaierror:
+        return False  # the server will say what is wrong with the host name
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            return True
+    return False
+
+
+def _free_port_after(host: str, port: int) -> int | None:
+    return next(
+        (p for p in range(port + 1, min(port + 50, 65536)) if not _port_taken(host, p)), None
+    )
+
+
+def _demo_port_check(host: str, port: int) -> None:
+    """Stop with a plain message, before any set-up, when the demo's port is taken."""
+    if not _port_taken(host, port):
+        return
+    other = _free_port_after(host, port)
+    suggestion = f": run `undersigned demo --port {other}`" if other else ""
+    sys.exit(f"Port {port} is in use (another program, or a demo already running){suggestion}.")
+
+
+def _wait_until_listening(host: str, port: int, server: subprocess.Popen) -> bool:
+    """Poll until the server accepts connections; ``False`` if it stops first."""
+    if host in {"0.0.0.0", ""}:  # noqa: S104 - connecting, not binding
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    deadline = time.monotonic() + 120
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return server.poll() is None
+
+
 def demo(args: argparse.Namespace) -> None:
+    if not args.no_serve:
+        _demo_port_check(args.host, args.port)
+    base = f"http://{args.host}:{args.port}"
+    # Links in the demo's emails (updates, the inbox) point at the port it serves on.
+    os.environ.setdefault("BASE_URL", base)
     _setup_django(DEMO_SETTINGS, force=True)
     from django.conf import settings
 
@@ -140,24 +205,41 @@ def demo(args: argparse.Namespace) -> None:
     _prepare_database_and_static()
     petition = demo_content_load()
     login = demo_admin_ensure(password_file=settings.DATA_DIR / "demo-admin-password")
-    base = f"http://{args.host}:{args.port}"
-    print(
+    # The login comes last, so that it is what a person sees once the demo is up.
+    banner = (
         "\n"
         f"  Demo site:      {base}/\n"
         f"  Petition:       {base}{petition.url}\n"
+        f"  Data folder:    {settings.DATA_DIR} (run again to keep it; delete it to start over)\n"
+        f"  Log:            {settings.UNDERSIGNED_DEMO_LOG} (background tasks and more)\n"
         f"  Admin:          {base}/admin/\n"
-        f"  Admin login:    username '{login.username}', password '{login.password}'\n"
-        f"  Data folder:    {settings.DATA_DIR} (run again to keep it; delete it to start over)\n",
-        flush=True,
+        f"  Admin login:    username '{login.username}', password '{login.password}'"
     )
     if args.no_serve:
+        print(banner, flush=True)
         return
-    sys.stdout.flush()
-    # The demo shows each request as it comes in.
+
+    listening = False
+
+    def announce(processes: list[subprocess.Popen]) -> None:
+        nonlocal listening
+        listening = _wait_until_listening(args.host, args.port, processes[0])
+        if listening:
+            print(banner, flush=True)
+
+    # The demo shows each request as it comes in, and gunicorn's start-up chatter only if
+    # something goes wrong.
     server = _gunicorn_argv(
-        bind=f"{args.host}:{args.port}", workers=args.workers, extra=[], access_log=True
+        bind=f"{args.host}:{args.port}",
+        workers=args.workers,
+        extra=["--log-level", "warning"],
+        access_log=True,
     )
-    sys.exit(_run_together([server, _worker_argv()]))
+    sys.stdout.flush()
+    code = _run_together([server, _worker_argv()], started=announce)
+    if code and not listening:
+        sys.exit(f"undersigned demo: the server could not listen on port {args.port} (see above).")
+    sys.exit(code)
 
 
 def serve(args: argparse.Namespace) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 
@@ -94,3 +95,19 @@ def test_the_demo_always_shows_each_request(monkeypatch):
     argv = cli._gunicorn_argv(bind="127.0.0.1:8000", workers=2, extra=[], access_log=True)
 
     assert argv[argv.index("--access-logfile") + 1] == "-"
+
+
+def test_the_demo_on_a_port_in_use_says_so_plainly_and_fails_before_the_banner(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = _run("demo", "--port", str(port), env=_clean_env(tmp_path))
+
+    assert result.returncode != 0
+    assert f"Port {port} is in use" in result.stderr
+    assert "undersigned demo --port" in result.stderr
+    assert "Admin login" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "undersigned.sqlite3").exists()

@@ -14,3 +14,16 @@ from .production import *  # noqa: F403
 
 UNDERSIGNED_DEMO = True
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# The console shows requests, emails and anything that goes wrong; everything else (the task
+# worker writes a line per task, hundreds while the first run builds the search index) goes
+# to a log file in the data folder.
+UNDERSIGNED_DEMO_LOG = DATA_DIR / "undersigned.log"  # noqa: F405
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "level": "WARNING"},
+        "file": {"class": "logging.FileHandler", "filename": UNDERSIGNED_DEMO_LOG, "delay": True},
+    },
+    "root": {**LOGGING["root"], "handlers": ["console", "file"]},  # noqa: F405
+}
