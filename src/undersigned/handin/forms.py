@@ -21,7 +21,8 @@ class HandInForm(forms.Form):
     handed_in_on = forms.DateField(
         label=_("Date handed in"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # A date input shows only an ISO date; the locale's format would leave it empty.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     handed_in_to = forms.CharField(
         label=_("Handed in to"),
