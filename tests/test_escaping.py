@@ -19,7 +19,6 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 from hypothesis import HealthCheck, given
@@ -38,6 +37,7 @@ from tests.factories import (
     sign_url,
 )
 from tests.handin.conftest import file_path, pdf_text
+from tests.html_forms import form_submit
 from undersigned.contact import services as contact_services
 from undersigned.handin import services as handin_services
 from undersigned.handin.models import HandinPackState
@@ -135,14 +135,6 @@ def petition(home) -> PetitionPage:
 @pytest.fixture
 def story(home):
     return NewsStoryPageFactory(title=STORY_TITLE, standfirst=STORY_STANDFIRST)
-
-
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(
-        get_user_model().objects.create_superuser("organiser", "o@example.org", "pw")
-    )
-    return client
 
 
 # --- Public pages ------------------------------------------------------------------------------
@@ -352,7 +344,7 @@ def test_the_admins_signature_list_and_signature_page_show_the_signer_as_typed(
         admin_client.get(reverse("petitions_signature:index"), {"q": "Bob"}),
         admin_client.get(reverse("petitions_signature:inspect", args=[signature.pk])),
         # A request to see one's data: everything held about the signer.
-        admin_client.post(reverse("privacy_admin:search"), {"email": signature.email}),
+        form_submit(admin_client, reverse("privacy_admin:search"), {"email": signature.email}),
     ]
     for response in pages:
         html = html_of(response)
@@ -375,7 +367,9 @@ def test_the_admins_petition_pages_show_the_petition_as_typed(admin_client, peti
 
 
 def test_closing_a_petition_confirms_it_with_the_title_as_typed(admin_client, petition):
-    response = admin_client.post(reverse("petitions_admin:close", args=[petition.pk]), follow=True)
+    response = form_submit(
+        admin_client, reverse("petitions_admin:close", args=[petition.pk]), follow=True
+    )
 
     html = html_of(response)
     assert_inert(html)

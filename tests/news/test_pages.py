@@ -17,6 +17,7 @@ from tests.factories import (
     StandardPageFactory,
     news_index,
 )
+from tests.html_forms import form_submit
 from undersigned.news.models import NewsIndexPage, NewsStoryPage, StandardPage, VideoPage
 from undersigned.petitions.models import PetitionState
 
@@ -373,10 +374,10 @@ def test_an_organiser_can_add_a_story_with_tags_notes_and_a_petition_in_the_admi
         "body-0-order": "0",
         "notes_to_editors-count": "0",
         "related_petition": str(petition.pk),
-        "action-publish": "publish",
     }
 
-    response = admin_client.post(f"/admin/pages/add/news/newsstorypage/{section.pk}/", form)
+    add = f"/admin/pages/add/news/newsstorypage/{section.pk}/"
+    response = form_submit(admin_client, add, form, action=add, button="action-publish")
 
     assert response.status_code == 302, response.context["form"].errors
     story = NewsStoryPage.objects.get(slug="library-saved")

@@ -270,15 +270,8 @@ def test_the_public_table_sums_up_the_smaller_wards_in_one_row(client, petition)
     assert '<th scope="row">Unknown (E05000011)</th>' not in html
 
 
-@pytest.fixture
-def organiser_client(client, db):
-    user = get_user_model().objects.create_superuser("organiser", "o@example.org", "pw")
-    client.force_login(user)
-    return client
-
-
-def test_the_admin_breakdown_page_shows_every_ward_and_constituency(organiser_client, signed):
-    response = organiser_client.get(reverse("petitions_admin:support", args=[signed.pk]))
+def test_the_admin_breakdown_page_shows_every_ward_and_constituency(admin_client, signed):
+    response = admin_client.get(reverse("petitions_admin:support", args=[signed.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -289,13 +282,13 @@ def test_the_admin_breakdown_page_shows_every_ward_and_constituency(organiser_cl
     assert "Set the petition&#x27;s target area" in html or "Set the petition's target area" in html
 
 
-def test_organisers_set_the_target_area_in_the_page_editor(organiser_client, petition):
-    html = organiser_client.get(reverse("wagtailadmin_pages:edit", args=[petition.pk])).content
+def test_organisers_set_the_target_area_in_the_page_editor(admin_client, petition):
+    html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[petition.pk])).content
     assert b'name="target_local_authority"' in html
 
 
-def test_the_overview_links_to_each_petitions_breakdown(organiser_client, petition):
-    html = organiser_client.get(reverse("petitions_admin:overview")).content.decode()
+def test_the_overview_links_to_each_petitions_breakdown(admin_client, petition):
+    html = admin_client.get(reverse("petitions_admin:overview")).content.decode()
     assert reverse("petitions_admin:support", args=[petition.pk]) in html
 
 

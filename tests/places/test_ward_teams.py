@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from wagtail.images import get_image_model
 from wagtail.images.tests.utils import get_test_image_file
 
@@ -126,13 +125,11 @@ def test_the_home_page_leaves_the_box_out_when_there_are_no_ward_teams(client, h
     assert "Meet your local team" not in html_of(client.get(home.url))
 
 
-def test_an_editor_can_open_a_team_page_with_its_members_in_the_admin(client, home):
-    editor = get_user_model().objects.create_superuser("editor", "e@example.org", "pw")
-    client.force_login(editor)
+def test_an_organiser_can_open_a_team_page_with_its_members_in_the_admin(admin_client, home):
     team = WardTeamPageFactory(title="Riverside")
     WardTeamMemberFactory(page=team, name="Cllr Helen Marsh")
 
-    html = html_of(client.get(f"/admin/pages/{team.pk}/edit/"))
+    html = html_of(admin_client.get(f"/admin/pages/{team.pk}/edit/"))
 
     assert "Cllr Helen Marsh" in html
     assert "Surgery times" in html
