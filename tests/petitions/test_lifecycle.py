@@ -24,8 +24,8 @@ from undersigned.petitions.models import (
     accepting_signatures,
     petition_status,
 )
+from undersigned.petitions.selectors import SigningTarget
 from undersigned.petitions.services import SignerDetails
-from undersigned.petitions.signature_insert import FirstSignatureInsert
 from undersigned.site.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -136,20 +136,29 @@ def test_a_petition_accepts_signatures_exactly_when_it_reads_as_open(state, clos
 
 @pytest.mark.parametrize("state", PetitionState.values)
 @pytest.mark.parametrize("closes_in", [None, timedelta(minutes=-1), timedelta(minutes=1)])
-def test_the_first_signature_insert_agrees_with_the_petition_status(home, state, closes_in):
+def test_the_database_insert_agrees_with_the_petition_status_whatever_copy_the_signer_had(
+    home, state, closes_in
+):
     now = timezone.now()
     petition = PetitionPageFactory()
+    # The sign path's copy of the petition, read while it was open with no closing date...
+    copy = SigningTarget.of(petition)
     closes_at = None if closes_in is None else now + closes_in
+    # ...and the petition as it is now, which only the database's insert reads.
     PetitionPage.objects.filter(pk=petition.pk).update(
         state=state, closes_at=closes_at, opened_at=now - timedelta(days=1)
     )
-    signature = Signature(
-        petition_id=petition.pk, name="Ada", name_key="ada", postcode="CR0 1NY", created_at=now
-    )
 
-    stored = FirstSignatureInsert(signature).run()
+    accepting = accepting_signatures(state=state, closes_at=closes_at)
+    signer = SignerDetails(name="Ada", postcode="CR0 1NY")
 
-    assert stored == accepting_signatures(state=state, closes_at=closes_at, now=now)
+    if accepting:
+        services.sign(petition=copy, signer=signer)
+    else:
+        with pytest.raises(ApplicationError):
+            services.sign(petition=copy, signer=signer)
+
+    assert Signature.objects.exists() == accepting
 
 
 # Past its closing date: closed everywhere, without anyone running a command

@@ -279,8 +279,10 @@ class PetitionPage(RoutablePageMixin, Page):
         handed in must not reopen it. The services in ``petitions.services`` change these.
         """
         page = super().with_content_json(content)
+        # As stored, not as this copy of the page was read (it may be from before the change).
+        stored = PetitionPage.objects.filter(pk=self.pk).values(*LIFECYCLE_FIELDS).first()
         for name in LIFECYCLE_FIELDS:
-            setattr(page, name, getattr(self, name))
+            setattr(page, name, stored[name] if stored else getattr(self, name))
         return page
 
     def stamp_state_change(self, now=None) -> None:
