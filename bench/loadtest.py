@@ -341,7 +341,8 @@ def undersigned_serve(site: Site, *, workers: int, gunicorn_args: list[str]):
 
 
 def gunicorn_command(app: str, *, port: int, workers: int, gunicorn_args: list[str]) -> list[str]:
-    """The gunicorn command line ``undersigned serve`` uses, for another WSGI app."""
+    """gunicorn's command line as ``undersigned serve`` builds it, for another WSGI app, which
+    runs on gunicorn's sync workers without the front (``config/front.py``)."""
     from undersigned.cli import _gunicorn_argv
 
     return _gunicorn_argv(bind=f"127.0.0.1:{port}", workers=workers, extra=gunicorn_args, app=app)

@@ -14,6 +14,10 @@ one trusted proxy. For each it prints GETs a second, p50/p99 latency, errors (an
 While the page is under load, one person signs (a real POST through the server) and the
 bench polls the page and the JSON until they show the new count: that delay is printed
 against the most it may be, the page cache time plus the count cache time.
+
+Then, unless ``--no-reference``, the same GETs go to the same Django application on
+gunicorn's sync workers, without the front that reads whole requests first
+(``config/front.py``): our rates are printed as a share of that reference's.
 """
 
 from __future__ import annotations
@@ -126,6 +130,25 @@ def _row(name: str, figures: dict) -> str:
     )
 
 
+def _reference(site: loadtest.Site, args: argparse.Namespace, *, workers: int) -> dict:
+    """The same pages from the same Django application on gunicorn's sync workers, with no
+    front reading requests first (config/front.py): what ``serve`` ran before it had one."""
+    port = loadtest.free_port()
+    command = loadtest.gunicorn_command(
+        "undersigned.config.wsgi:application",
+        port=port,
+        workers=workers,
+        gunicorn_args=args.gunicorn_args,
+    )
+    log = site.folder / "reference.log"
+    ready = site.info["petition_path"]
+    with loadtest.running(command, env=site.env, log=log, port=port, ready_path=ready) as server:
+        return {
+            "page": _measure(server, args, site.info["petition_path"]),
+            "json": _measure(server, args, site.info["json_path"]),
+        }
+
+
 def bench_database(engine: str, args: argparse.Namespace) -> dict:
     workers = loadtest.workers(engine, args)
     with loadtest.demo_site(
@@ -164,6 +187,14 @@ def bench_database(engine: str, args: argparse.Namespace) -> dict:
         )
         print(_row("Petition page", results["page"]))
         print(_row("JSON count", results["json"]))
+        if not args.no_reference:
+            results["reference"] = _reference(site, args, workers=workers)
+            print(_row("Reference page", results["reference"]["page"]))
+            print(_row("Reference JSON", results["reference"]["json"]))
+            for what in ("page", "json"):
+                share = results[what]["per_second"] / results["reference"][what]["per_second"]
+                results[f"{what}_share"] = share
+                print(f"  {what}: {share:.0%} of the reference's GETs a second", flush=True)
         seen = results["staleness"]
         shown = ", ".join(
             f"{where} after {seen[where]:.1f} s"
@@ -186,6 +217,9 @@ def bench_database(engine: str, args: argparse.Namespace) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     loadtest.add_common_arguments(parser, connections=64)
+    parser.add_argument(
+        "--no-reference", action="store_true", help="skip the run without the front"
+    )
     args = loadtest.parse_common_arguments(parser)
     loadtest.wrk_ensure()
     results = [bench_database(engine, args) for engine in loadtest.engines(args)]

@@ -63,14 +63,21 @@ def access_log_wanted() -> bool:
     return os.environ.get("ACCESS_LOG", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Each request is read whole on gunicorn's asyncio worker before Django gets it (config/front.py),
+# so that slow clients cost sockets, not workers, and no proxy is needed in front.
+FRONT_APP = "undersigned.config.front:application"
+
+
 def _gunicorn_argv(
     *,
     bind: str,
     workers: int,
     extra: list[str],
-    app: str = "undersigned.config.wsgi:application",
+    app: str = FRONT_APP,
     access_log: bool | None = None,
 ) -> list[str]:
+    """gunicorn's command line; ``app`` is an ASGI application (the front) unless it is a
+    plain WSGI one given by the benchmarks, which then runs on gunicorn's sync workers."""
     if access_log is None:
         access_log = access_log_wanted()
     return [
@@ -78,6 +85,7 @@ def _gunicorn_argv(
         "-m",
         "gunicorn",
         app,
+        *(["--worker-class", "asgi"] if app == FRONT_APP else []),
         "--bind",
         bind,
         "--workers",
