@@ -3,10 +3,15 @@ a superuser."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.sql import emit_post_migrate_signal
 from django.urls import reverse
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from tests.factories import (
@@ -16,6 +21,8 @@ from tests.factories import (
     SignatureFactory,
     news_index,
 )
+from tests.html_forms import form_submit, form_submit_on
+from undersigned.abuse.models import AbuseSettings, InvalidationRule
 from undersigned.site.organisers import ORGANISERS_GROUP_NAME
 
 
@@ -143,3 +150,42 @@ def test_an_organiser_who_is_not_a_superuser_can_open_every_screen(
     assert response.status_code == 200, f"{screen}: {url} answered {response.status_code}"
     # Wagtail answers a refusal with a redirect to the dashboard; settings go to the site's own.
     assert response.request["PATH_INFO"].startswith(url.split("?")[0]), response.redirect_chain
+
+
+def test_an_organiser_pauses_signing_everywhere_in_the_abuse_settings(admin_client, petition):
+    settings_url = reverse("wagtailsettings:edit", args=["abuse", "abusesettings"])
+    page = admin_client.get(settings_url, follow=True)
+    response = form_submit_on(
+        admin_client, page, {"signing_paused": "on"}, action=page.request["PATH_INFO"]
+    )
+    assert response.status_code == 302
+    assert AbuseSettings.load().signing_paused
+    overview = admin_client.get(reverse("petitions_admin:overview")).content.decode()
+    assert "Signing is paused on every petition." in overview
+
+
+def test_an_organiser_makes_an_invalidation_rule(admin_client, organiser, petition):
+    response = form_submit(
+        admin_client,
+        reverse("abuse_admin:rules", args=[petition.pk]),
+        {"kind": "ip_hash", "value": "bot", "note": "One connection, hundreds of names"},
+    )
+    assert response.status_code == 302
+    assert InvalidationRule.objects.get().created_by == organiser
+
+
+def test_an_organiser_uploads_an_image(admin_client):
+    response = form_submit(
+        admin_client,
+        reverse("wagtailimages:add"),
+        {"title": "The library steps", "file": _png("steps.png")},
+        action=reverse("wagtailimages:add"),
+    )
+    assert response.status_code == 302
+    assert get_image_model().objects.get().title == "The library steps"
+
+
+def _png(name: str) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (40, 30), "#123456").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
