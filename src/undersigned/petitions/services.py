@@ -30,7 +30,7 @@ from undersigned.petitions.models import (
     SuspectReason,
 )
 from undersigned.petitions.selectors import SigningTarget
-from undersigned.petitions.signature_insert import FirstSignatureInsert, RateLimitCheck
+from undersigned.petitions.signature_insert import RateLimitCheck, SignatureInsert
 from undersigned.places.postcodes import find_postcode, normalise_postcode
 from undersigned.places.selectors import postcode_lookup
 from undersigned.site.errors import ApplicationError
@@ -237,7 +237,7 @@ def sign(
         ip_hash=ip_hash,
         created_at=now,
     )
-    insert = FirstSignatureInsert(signature)
+    insert = SignatureInsert(signature)
     for _attempt in range(2):
         with write_turn(), _signing_transaction(consent_too=signature.wants_updates):
             stored = insert.run(
@@ -266,11 +266,11 @@ def sign(
 def _signing_transaction(*, consent_too: bool) -> AbstractContextManager:
     """The transaction around storing a signature.
 
-    A signature with no consent to record is, in the common case, stored by one statement
+    A signature with no consent to record, first or duplicate, is stored by one statement
     (one message on PostgreSQL), which is a transaction by itself: Django's BEGIN, COMMIT
     and bookkeeping around it would cost a tenth of the signature, and on PostgreSQL two
-    more round trips. A duplicate (the rare case) then takes a few statements, each its own
-    transaction, of which only the last writes.
+    more round trips. The rare cases the statement leaves to :func:`_duplicate_store` then
+    take a few statements, each its own transaction, of which only the last writes.
     """
     if consent_too or not signature_insert.atomic_by_itself():
         return transaction.atomic()
@@ -278,15 +278,18 @@ def _signing_transaction(*, consent_too: bool) -> AbstractContextManager:
 
 
 def _duplicate_store(
-    insert: FirstSignatureInsert,
+    insert: SignatureInsert,
     *,
     abuse: limits.AbuseLimits,
     now: datetime.datetime,
     suspect: bool,
     rate_limits: RateLimitCheck | None,
 ) -> bool:
-    """After the first-signature insert stored nothing: say why, or store the signature
-    another way.
+    """After the insert stored nothing: say why, or store the signature another way.
+
+    The insert stores first signatures and duplicates alike (so that both take as long to
+    answer); what comes here is rare: a closed petition, two signatures of one person sent
+    at the same moment, or a person whose every earlier signature is held back as suspect.
 
     Raises :class:`ApplicationError` if the petition no longer takes signatures. Otherwise
     the person signed before. If every earlier signature of theirs is suspect and this one is
@@ -328,7 +331,7 @@ class _NotReplaced(Exception):
 
 
 def _suspects_replace(
-    insert: FirstSignatureInsert,
+    insert: SignatureInsert,
     suspects: list[Signature],
     *,
     now: datetime.datetime,

@@ -1,24 +1,30 @@
-"""The one statement that stores a person's first signature of a petition, or nothing.
+"""The one statement that stores a signature of a petition: the person's first, or a
+duplicate of it, or nothing.
 
-Signing is the one write that a viral petition makes thousands of times a minute, so its
-common case (someone new signs an open petition) is a single ``INSERT ... SELECT`` instead
-of the four ORM queries it would otherwise take (is the petition open, has this person
-signed, where is their postcode, insert). The database does all of it at once:
+Signing is the one write that a viral petition makes thousands of times a minute, so it is
+a single ``INSERT ... SELECT`` instead of the four ORM queries it would otherwise take (is
+the petition open, has this person signed, where is their postcode, insert). And a person
+who signs again costs the same statement as someone new, so that nobody can tell from how
+long the answer takes whether someone has signed. The database does all of it at once:
 
 - the ``SELECT`` yields a row only while the petition is live, open, not paused and not past
   its closing time, read in the same statement that writes: a petition closed a moment ago
   takes no more signatures, whatever copy of it the caller holds;
 - ``LEFT JOIN`` on the postcode table fills in the ward, constituency and council codes;
+- ``LEFT JOIN`` on the person's earlier signature by email and by name and postcode (through
+  the partial unique indexes) stores this one as a ``duplicate`` of the earlier of the two;
 - when the rate limits are counted in the database (no Redis), it counts the connection's
   signatures within the window (:class:`RateLimitCheck`) and stores the signature as suspect
   if there are already as many as a limit allows: no counter table to write as well;
 - ``ON CONFLICT DO NOTHING`` leaves the row out if either of the partial unique constraints
-  on signatures (same email, same name and postcode) says this person signed before.
+  on signatures (same email, same name and postcode) says this person signed a moment ago,
+  after the statement looked (two of their signatures sent at once).
 
 Whether a row was stored comes back through ``RETURNING``. When none was, the caller finds
-out why (closed, or a duplicate to record as such) with ordinary ORM queries: that path is
-rare. SQLite (3.35 or later) and PostgreSQL both understand the statement as written. The
-column list comes from the model, so a new column is included without editing SQL here.
+out why (closed, signed at the same moment, or a signature of theirs held back as suspect
+that this one may take the place of) with ordinary ORM queries: that path is rare.
+SQLite (3.35 or later) and PostgreSQL both understand the statement as written. The column
+list comes from the model, so a new column is included without editing SQL here.
 """
 
 from __future__ import annotations
@@ -104,21 +110,35 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
     qn = connection.ops.quote_name
     limited = per_petition or overall
     fields = [field for field in Signature._meta.concrete_fields if not field.primary_key]
-    # Filled by the statement itself: the area codes, and the state and reason if it counts.
+    pk, created = qn(Signature._meta.pk.column), qn("created_at")
+    signed_before = f"(by_email.{pk} IS NOT NULL OR by_person.{pk} IS NOT NULL)"
+    # The earlier of the two (the one by email if they were made at the same moment).
+    original = (
+        f"CASE WHEN by_email.{pk} IS NULL THEN by_person.{pk} "
+        f"WHEN by_person.{pk} IS NULL OR by_person.{created} >= by_email.{created} "
+        f"THEN by_email.{pk} ELSE by_person.{pk} END"
+    )
+    duplicate = f"'{SignatureState.DUPLICATE}'"
+    # Filled by the statement itself: the area codes, the original if the person signed
+    # before, and the state and reason (given, or from the limits, unless a duplicate).
     computed = {
         **{name: f"COALESCE(place.{qn(name)}, '')" for name in AREA_FIELDS},
-        **(
-            {
-                "state": f"CASE limit_check.reason WHEN '' THEN '{SignatureState.COUNTED}' "
-                f"ELSE '{SignatureState.SUSPECT}' END",
-                "suspect_reason": "limit_check.reason",
-            }
+        "duplicate_of_id": f"CASE WHEN {signed_before} THEN {original} END",
+        "state": (
+            f"CASE WHEN {signed_before} THEN {duplicate} "
+            f"WHEN limit_check.reason = '' THEN '{SignatureState.COUNTED}' "
+            f"ELSE '{SignatureState.SUSPECT}' END"
             if limited
-            else {}
+            else f"CASE WHEN {signed_before} THEN {duplicate} ELSE %s END"
+        ),
+        "suspect_reason": (
+            f"CASE WHEN {signed_before} THEN '' ELSE "
+            f"{'limit_check.reason' if limited else '%s'} END"
         ),
     }
-    passed = [field.attname for field in fields if field.attname not in computed]
     selected = [computed.get(field.attname, "%s") for field in fields]
+    # A field whose expression has a placeholder takes its own value there.
+    passed = [field.attname for field, sql in zip(fields, selected, strict=True) if "%s" in sql]
     checks = []
     if overall:
         checks.append(
@@ -139,7 +159,24 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
     page_link = petition.get_ancestor_link(Page)
     returned = ", ".join(
         qn(Signature._meta.get_field(name).column)
-        for name in ("state", "suspect_reason", *AREA_FIELDS)
+        for name in ("state", "suspect_reason", "duplicate_of", *AREA_FIELDS)
+    )
+    table = qn(Signature._meta.db_table)
+    # The person's earlier signature by email and by name and postcode: each condition
+    # repeats its partial unique index's own, so that the index is read (one row at most).
+    earlier = (
+        f"LEFT JOIN {table} by_email ON by_email.{qn('petition_id')} = %s "
+        f"AND by_email.{qn('email')} = %s AND NOT (by_email.{qn('email')} = '') "
+        f"AND NOT (by_email.{qn('state')} = {duplicate}) "
+        f"LEFT JOIN {table} by_person ON by_person.{qn('petition_id')} = %s "
+        f"AND by_person.{qn('name_key')} = %s AND by_person.{qn('postcode')} = %s "
+        f"AND NOT (by_person.{qn('postcode')} = '') "
+        f"AND NOT (by_person.{qn('state')} = {duplicate}) "
+    )
+    every_earlier_suspect = (
+        f"COALESCE(by_email.{qn('state')}, '{SignatureState.SUSPECT}') = "
+        f"'{SignatureState.SUSPECT}' AND COALESCE(by_person.{qn('state')}, "
+        f"'{SignatureState.SUSPECT}') = '{SignatureState.SUSPECT}'"
     )
     # Table and column names come from the models, the states and reasons from their enums;
     # every value is a parameter.
@@ -152,12 +189,14 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
         f"ON page.{qn(Page._meta.pk.column)} = petition.{qn(page_link.column)} "
         f"LEFT JOIN {qn(Postcode._meta.db_table)} place "
         f"ON place.{qn(Postcode._meta.pk.column)} = %s "
+        f"{earlier}"
         f"{limit_check}"
         f"WHERE petition.{qn(page_link.column)} = %s "
         f"AND page.{qn('live')} "
         f"AND petition.{qn('state')} = %s "
         f"AND NOT petition.{qn('signing_paused')} "
         f"AND (petition.{qn('closes_at')} IS NULL OR petition.{qn('closes_at')} > %s) "
+        f"AND NOT (%s AND {signed_before} AND {every_earlier_suspect}) "
         f"ON CONFLICT DO NOTHING "
         f"RETURNING {qn(Signature._meta.pk.column)}, {returned}"
     )
@@ -192,7 +231,7 @@ def _run_after_connection_lock(cursor, sql: str, params: list, ip_hash: str) -> 
 
 
 def atomic_by_itself() -> bool:
-    """Whether :meth:`FirstSignatureInsert.run` is a whole transaction without the caller
+    """Whether :meth:`SignatureInsert.run` is a whole transaction without the caller
     opening one: one statement on SQLite, one message on PostgreSQL (when it binds on the
     client). Elsewhere the caller must open one, for the lock to last until the commit."""
     if connection.vendor == "sqlite":
@@ -200,7 +239,7 @@ def atomic_by_itself() -> bool:
     return connection.vendor == "postgresql" and _binds_on_the_client()
 
 
-class FirstSignatureInsert:
+class SignatureInsert:
     """The statement for one signature, its parameters worked out before any lock is taken.
 
     On SQLite every write waits for the one write lock, so the transaction that holds it
@@ -224,11 +263,13 @@ class FirstSignatureInsert:
         suspect_reason: str = SuspectReason.NONE,
         rate_limits: RateLimitCheck | None = None,
     ) -> bool:
-        """Store the signature if its petition takes signatures now and the person has not
-        signed it before: as ``state`` for ``suspect_reason``, unless ``rate_limits`` are
-        given and it goes over one (then as suspect, for that limit). Then its ``pk``, state,
-        reason and area codes are set. ``False``: nothing was stored, and the signature is
-        unchanged.
+        """Store the signature if its petition takes signatures now: as ``state`` for
+        ``suspect_reason``, unless ``rate_limits`` are given and it goes over one (then as
+        suspect, for that limit); as a duplicate of the person's earlier signature if they
+        signed before. Then its ``pk``, state, reason, original and area codes are set.
+        ``False``: nothing was stored, and the signature is unchanged; that is also the
+        answer when every earlier signature of the person is suspect and this one is not
+        ``state`` suspect, for the caller to decide whether it takes their place.
 
         On PostgreSQL, counting a connection's signatures first waits for that connection's
         other signatures being stored to commit (a lock held until the transaction ends), so
@@ -246,6 +287,8 @@ class FirstSignatureInsert:
             values = {**values, "state": state, "suspect_reason": suspect_reason}
         params = [values[name] for name in statement.passed]
         params.append(values["postcode"])
+        petition_id, postcode = values["petition_id"], values["postcode"]
+        params += [petition_id, values["email"], petition_id, values["name_key"], postcode]
         if limited:
             since = connection.ops.adapt_datetimefield_value(rate_limits.since)
             if statement.overall:
@@ -256,6 +299,7 @@ class FirstSignatureInsert:
                 params += [rate_limits.ip_hash, since, values["petition_id"], limit, limit]
         # Open at the moment of signing: not past its closing time when the signature was made.
         params += [values["petition_id"], PetitionState.OPEN, values["created_at"]]
+        params.append(state != SignatureState.SUSPECT)  # may take the place of suspect ones
         with connection.cursor() as cursor:
             if limited and connection.vendor == "postgresql":
                 row = _run_after_connection_lock(cursor, statement.sql, params, rate_limits.ip_hash)
@@ -265,7 +309,8 @@ class FirstSignatureInsert:
         if row is None:
             return False
         signature = self.signature
-        signature.pk, signature.state, signature.suspect_reason, *areas = row
+        signature.pk, signature.state, signature.suspect_reason, original, *areas = row
+        signature.duplicate_of_id = original
         for name, value in zip(AREA_FIELDS, areas, strict=True):
             setattr(signature, name, value)
         signature._state.adding = False
