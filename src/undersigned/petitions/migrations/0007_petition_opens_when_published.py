@@ -27,6 +27,11 @@ def petitions_open_when_published(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # On PostgreSQL, a table whose rows were just updated cannot be altered in the same
+    # transaction (its deferred foreign-key checks are pending): each step commits on its own,
+    # the data step in one transaction.
+    atomic = False
+
     dependencies = [
         ("petitions", "0006_petitionpage_image"),
         ("places", "0002_ward_boundary"),
@@ -64,7 +69,9 @@ class Migration(migrations.Migration):
                 verbose_name="state",
             ),
         ),
-        migrations.RunPython(petitions_open_when_published, migrations.RunPython.noop),
+        migrations.RunPython(
+            petitions_open_when_published, migrations.RunPython.noop, atomic=True
+        ),
         migrations.AddConstraint(
             model_name="petitionpage",
             constraint=models.CheckConstraint(
