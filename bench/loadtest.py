@@ -424,7 +424,7 @@ def site_prepare() -> dict:
     from django.conf import settings
     from django.core.management import call_command
 
-    from undersigned.site.demo import demo_content_load
+    from undersigned.demo.content import demo_content_load
 
     call_command("migrate", interactive=False, verbosity=0)
     demo_content_load()

@@ -49,6 +49,7 @@ def _setup_django(settings_module: str, *, force: bool = False) -> None:
         os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     else:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    # Django is imported once the settings are chosen, and only by commands that need it.
     import django
 
     django.setup()
@@ -144,6 +145,7 @@ def _run_together(
 
 
 def _prepare_database_and_static() -> None:
+    # Imported after _setup_django: Django's modules are loaded only once settings are chosen.
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -205,9 +207,10 @@ def demo(args: argparse.Namespace) -> None:
     # Links in the demo's emails (updates, the inbox) point at the port it serves on.
     os.environ.setdefault("BASE_URL", base)
     _setup_django(DEMO_SETTINGS, force=True)
+    # Imported only now: these need Django set up with the demo settings.
     from django.conf import settings
 
-    from undersigned.site.demo import demo_admin_ensure, demo_content_load
+    from undersigned.demo.content import demo_admin_ensure, demo_content_load
 
     print(f"Setting up the demo in {settings.DATA_DIR} ...", flush=True)
     _prepare_database_and_static()
@@ -271,12 +274,14 @@ def check_deploy(args: argparse.Namespace) -> None:
     Exits non-zero when anything at ``--fail-level`` or above is found, so that a release
     script can stop there.
     """
+    # Django is imported only by the commands that use it (start-up cost of the others).
     from django.core.exceptions import ImproperlyConfigured
 
     try:
         _setup_django(PRODUCTION_SETTINGS)
     except ImproperlyConfigured as error:
         sys.exit(f"undersigned check-deploy: {error}")
+    # Imported after _setup_django: the checks need Django set up with these settings.
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
@@ -339,6 +344,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if argv and argv[0] not in {"demo", "serve", "check-deploy", "-h", "--help"}:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", PRODUCTION_SETTINGS)
+        # Imported once DJANGO_SETTINGS_MODULE is set, only for manage.py commands.
         from django.core.management import execute_from_command_line
 
         execute_from_command_line(["undersigned", *argv])

@@ -198,7 +198,7 @@ def demo_site(transactional_db) -> PetitionPage:
     """The whole demo site (home, news, ward teams, contact, petition), as `undersigned demo`."""
     from django.contrib.contenttypes.models import ContentType
 
-    from undersigned.site.demo import demo_content_load
+    from undersigned.demo.content import demo_content_load
 
     # An earlier transactional test flushed the tables and post_migrate made the content
     # types again under new ids; the per-process cache still holds the old ones.

@@ -29,8 +29,8 @@ from tests.factories import (
     petition_index,
     site_home,
 )
+from undersigned.demo.content import PETITION_STORY
 from undersigned.site.blocks import PARAGRAPH_FEATURES, CleanRichTextBlock
-from undersigned.site.demo import PETITION_STORY
 from undersigned.site.sanitise import rich_text_html_clean
 
 pytestmark = pytest.mark.django_db

@@ -31,7 +31,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-# The demo's open petition (undersigned.site.demo), which every test database gets.
+# The demo's open petition (undersigned.demo.content), which every test database gets.
 PETITION_SLUG = "fresh-leadership-for-childrens-services"
 PETITION_PATH = f"/petitions/{PETITION_SLUG}/"
 THANK_YOU_PATH = f"{PETITION_PATH}thank-you/"
@@ -112,7 +112,7 @@ def run_undersigned(*args: str, env: dict[str, str], timeout: float = COMMAND_TI
 # The demo site, and the abuse settings' row that a test may then change with plain SQL.
 PREPARE_SNIPPET = """
 from undersigned.abuse.models import AbuseSettings
-from undersigned.site.demo import demo_content_load
+from undersigned.demo.content import demo_content_load
 demo_content_load()
 AbuseSettings.load()
 """

@@ -11,10 +11,12 @@ class AbuseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Connects the signal that forgets the cached settings when they are saved.
+        # Connects the signal that forgets the cached settings when they are saved (imported
+        # here: it needs the models, loaded only now).
         from undersigned.abuse import limits  # noqa: F401
 
         # Organisers pause signing site-wide and tune the limits (rules use petitions' moderation).
+        # Imported here: site.organisers needs the app registry, ready only now.
         from undersigned.site.organisers import organisers_contribute
 
         organisers_contribute(

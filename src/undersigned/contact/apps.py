@@ -12,6 +12,7 @@ class ContactConfig(AppConfig):
 
     def ready(self) -> None:
         # Organisers read and answer the inbox.
+        # Imported here: site.organisers needs the app registry, ready only now.
         from undersigned.site.organisers import organisers_contribute
 
         organisers_contribute(

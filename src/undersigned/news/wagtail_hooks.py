@@ -5,7 +5,15 @@ from __future__ import annotations
 from wagtail import hooks
 
 from undersigned.news.models import NewsStoryPage
+from undersigned.news.selectors import story_list_published
 from undersigned.petitions.selectors import STORY_PAGE_TYPES_HOOK
+from undersigned.site.models import HOME_PAGE_CONTEXT_HOOK
+
+
+@hooks.register(HOME_PAGE_CONTEXT_HOOK)
+def home_page_stories(request) -> dict:
+    """The home page shows the five latest stories."""
+    return {"stories": story_list_published()[:5]}
 
 
 @hooks.register(STORY_PAGE_TYPES_HOOK)

@@ -12,6 +12,7 @@ class PetitionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Organisers see and moderate signatures (pages come with the page tree, from site).
+        # Imported here: site.organisers needs the app registry, ready only now.
         from undersigned.site.organisers import organisers_contribute
 
         organisers_contribute(

@@ -13,6 +13,14 @@ from wagtail.admin.widgets import Button
 
 from undersigned.petitions import admin_views
 from undersigned.petitions.models import PetitionIndexPage, PetitionPage, Signature
+from undersigned.petitions.selectors import petition_list_published
+from undersigned.site.models import HOME_PAGE_CONTEXT_HOOK
+
+
+@hooks.register(HOME_PAGE_CONTEXT_HOOK)
+def home_page_petitions(request) -> dict:
+    """The home page shows the three newest open petitions."""
+    return {"petitions": petition_list_published()[:3]}
 
 
 class ModerationColumn(Column):

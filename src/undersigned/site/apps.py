@@ -12,6 +12,7 @@ class SiteConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here: site.organisers needs the app registry, ready only now.
         from undersigned.site import (
             checks,  # noqa: F401  (registers the deployment checks)
             organisers,

@@ -8,6 +8,8 @@ operator says so, since one machine cannot see the others.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
@@ -272,25 +274,38 @@ def check_ip_hash_key(app_configs, **kwargs) -> list[CheckMessage]:
     return []
 
 
+@dataclass(frozen=True)
+class SharedFileStore:
+    """A file store every app server must see: what it holds, how to get it, how to share it."""
+
+    what: str
+    storage: Callable[[], Storage]
+    hint: str
+
+
+# The stores :func:`check_shared_files` looks at. Apps above ``site`` add theirs with
+# :func:`shared_file_store_register` from their ``AppConfig.ready``.
+SHARED_FILE_STORES: list[SharedFileStore] = [
+    SharedFileStore(
+        what="MEDIA_ROOT (uploaded images and documents)",
+        storage=lambda: storages["default"],
+        hint="Set MEDIA_ROOT to a folder on storage every app server and worker share (NFS or "
+        'similar, mounted at the same path on each), or point STORAGES["default"] at '
+        "shared object storage.",
+    ),
+]
+
+
+def shared_file_store_register(*, what: str, storage: Callable[[], Storage], hint: str) -> None:
+    """Have the deployment check warn when ``storage`` is on one machine's own disk."""
+    store = SharedFileStore(what=what, storage=storage, hint=hint)
+    if store not in SHARED_FILE_STORES:
+        SHARED_FILE_STORES.append(store)
+
+
 def _local_file_stores() -> list[tuple[str, Path, str, str]]:
     """(what, folder, filesystem, hint) for each file store on this machine's own disk."""
-    from undersigned.handin.storage import handin_storage
-
-    stores = [
-        (
-            "MEDIA_ROOT (uploaded images and documents)",
-            storages["default"],
-            "Set MEDIA_ROOT to a folder on storage every app server and worker share (NFS or "
-            'similar, mounted at the same path on each), or point STORAGES["default"] at '
-            "shared object storage.",
-        ),
-        (
-            "PRIVATE_ROOT (hand-in packs)",
-            handin_storage(),
-            "Set PRIVATE_ROOT to a folder on the same shared storage, outside MEDIA_ROOT, or "
-            'point STORAGES["handin"] at a private bucket.',
-        ),
-    ]
+    stores = [(store.what, store.storage(), store.hint) for store in SHARED_FILE_STORES]
     found = []
     for what, storage, hint in stores:
         if not isinstance(storage, FileSystemStorage):
@@ -333,6 +348,7 @@ def check_task_worker(app_configs, databases=None, **kwargs) -> list[CheckMessag
         ]
     if backend != "django_tasks_db.DatabaseBackend" or not databases:
         return []
+    # Imported here: django_tasks_db's models are installed only with its backend.
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     cutoff = timezone.now() - TASK_WAIT_LIMIT

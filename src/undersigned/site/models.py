@@ -11,10 +11,15 @@ from django.core.validators import (
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+
+# Apps above ``site`` fill the home page: each function registered under this Wagtail hook
+# takes the request and returns context entries (``petitions``, ``stories``) for its list.
+HOME_PAGE_CONTEXT_HOOK = "undersigned_home_page_context"
 
 
 class HomePage(Page):
@@ -30,12 +35,9 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from undersigned.news.selectors import story_list_published
-        from undersigned.petitions.selectors import petition_list_published
-
         context = super().get_context(request, *args, **kwargs)
-        context["petitions"] = petition_list_published()[:3]
-        context["stories"] = story_list_published()[:5]
+        for home_page_context in hooks.get_hooks(HOME_PAGE_CONTEXT_HOOK):
+            context.update(home_page_context(request))
         return context
 
 

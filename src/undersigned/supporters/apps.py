@@ -12,6 +12,7 @@ class SupportersConfig(AppConfig):
 
     def ready(self) -> None:
         # Organisers write, test and send updates, and answer privacy requests.
+        # Imported here: site.organisers needs the app registry, ready only now.
         from undersigned.site.organisers import organisers_contribute
 
         organisers_contribute(

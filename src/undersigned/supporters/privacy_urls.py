@@ -10,7 +10,7 @@ urlpatterns = [
     path("privacy/", privacy_views.privacy_notice, name="notice"),
 ]
 
-# Mounted under /admin/privacy/ by site/wagtail_hooks.py (Wagtail checks the admin login first).
+# Mounted under /admin/privacy/ by supporters/wagtail_hooks.py (after the admin login check).
 admin_urls = (
     [
         path("", privacy_views.subject_search, name="search"),

@@ -32,6 +32,7 @@ def _next_run_pending() -> bool:
     backend = signatures_anonymise_expired_task.get_backend()
     if not isinstance(backend, DatabaseBackend):
         return False
+    # Imported here: django_tasks_db's models are installed only with its backend.
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(

@@ -1,8 +1,12 @@
-"""Updates to signers and the consent ledger, in the admin's "Petitions" menu.
+"""Updates to signers and the consent ledger, in the admin's "Petitions" menu; "Privacy".
 
 An organiser writes an update (a draft), looks at the preview, sends a test to themself,
 then sends it to everyone who asked for updates, and watches it go out. The consent ledger
 is read-only: it is the record of who agreed to what, and when they withdrew.
+
+The "Privacy" menu item (subject access and erasure requests) spans every app that holds
+personal data, so it has a top-level menu entry of its own. It is shown to superusers and to
+groups given the "Can add erasure record" permission.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from wagtail.log_actions import log
 
 from undersigned.petitions.models import PetitionPage
 from undersigned.site.errors import ApplicationError
-from undersigned.supporters import admin_views, emails, selectors, services
+from undersigned.supporters import admin_views, emails, privacy_urls, selectors, services
 from undersigned.supporters.models import ConsentEvent, PetitionUpdate, UpdateState
+from undersigned.supporters.privacy_views import PRIVACY_PERMISSION
 
 # How long sending may show no progress before the admin offers to resume it.
 STALLED_AFTER = datetime.timedelta(minutes=5)
@@ -355,3 +360,20 @@ def petition_update_button(page, user, next_url=None, **kwargs):
             icon_name="mail",
             priority=62,
         )
+
+
+class PrivacyMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(PRIVACY_PERMISSION)
+
+
+@hooks.register("register_admin_urls")
+def register_privacy_admin_urls():
+    return [path("privacy/", include(privacy_urls.admin_urls))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_privacy_menu_item():
+    return PrivacyMenuItem(
+        gettext_lazy("Privacy"), reverse("privacy_admin:search"), icon_name="lock", order=170
+    )

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "undersigned.supporters",
     "undersigned.handin",
     "undersigned.abuse",
+    "undersigned.demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",

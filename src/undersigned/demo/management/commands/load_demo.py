@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from undersigned.site.demo import demo_content_load
+from undersigned.demo.content import demo_content_load
 
 
 class Command(BaseCommand):
