@@ -97,8 +97,8 @@ def test_connections_trickling_their_headers_do_not_delay_pages_or_signatures(sq
             assert time.monotonic() < deadline, "the slow clients could not start"
             time.sleep(0.1)
         signer = Signer(forwarded_for="10.20.0.1")
-        signer.fetch_form(server)
-        assert signer.ready
+        fetched = signer.fetch_form(server)
+        assert signer.ready, f"the petition page did not come: {fetched}"
         number = 0
         trickling_until = time.monotonic() + TRICKLE_SECONDS - 3
         while time.monotonic() < trickling_until:
