@@ -41,19 +41,43 @@ def test_a_second_writer_waits_until_the_first_is_done():
 @sqlite_only
 @pytest.mark.django_db(transaction=True)
 def test_inside_an_open_transaction_nobody_queues():
-    """The open transaction may hold the database's lock that the writer in front waits for."""
+    """The open transaction may hold the database's lock that the writer in front waits for:
+    a writer inside one goes ahead even while another thread has the turn."""
+    holding, let_go = threading.Event(), threading.Event()
+
+    def writer_in_front():
+        with write_turn():
+            holding.set()
+            let_go.wait(5)
+        connection.close()
+
     entered = threading.Event()
 
-    def second_writer():
-        with write_turn():
+    def writer_inside_a_transaction():
+        with transaction.atomic(), write_turn():
             entered.set()
         connection.close()
 
+    in_front = threading.Thread(target=writer_in_front)
+    in_front.start()
+    assert holding.wait(5)
+    inside = threading.Thread(target=writer_inside_a_transaction)
+    inside.start()
+    try:
+        assert entered.wait(2), "a writer inside an open transaction queued for its turn"
+    finally:
+        let_go.set()
+        in_front.join(5)
+        inside.join(5)
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_a_turn_taken_inside_a_turn_does_not_end_the_outer_one():
     with write_turn():
-        with transaction.atomic(), write_turn():  # no second turn (and no deadlock) inside
+        with write_turn():  # no second turn (and no deadlock) inside
             pass
-        thread = threading.Thread(target=second_writer)
-        thread.start()
-        assert not entered.wait(0.2)
-    thread.join(5)
-    assert entered.is_set()
+        thread, entered = second_writer_start()
+        assert not entered.wait(0.3), "the inner turn let the next writer in"
+    assert entered.wait(5)
+    thread.join()
