@@ -19,7 +19,7 @@ from tests.factories import (
 from undersigned.petitions import selectors
 from undersigned.petitions.models import SignatureState
 from undersigned.places.boundaries import BoundaryData, ward_boundaries_upsert
-from undersigned.places.maps import legend_steps, ward_map, ward_map_svg
+from undersigned.places.maps import legend_steps
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +171,7 @@ def parse_map(svg: str) -> ET.Element:
 def test_the_map_is_valid_svg_with_a_titled_path_for_each_ward(signed, borough):
     signed.target_local_authority = borough
     signed.save()
-    svg = ward_map_svg(petition=signed)
+    svg = selectors.petition_ward_map_svg(petition=signed)
 
     root = parse_map(svg)
     assert root.tag == f"{SVG}svg"
@@ -191,7 +191,7 @@ def test_the_map_is_valid_svg_with_a_titled_path_for_each_ward(signed, borough):
 def test_the_map_shades_wards_darker_the_more_signatures_they_have(signed, borough):
     signed.target_local_authority = borough
     signed.save()
-    root = parse_map(ward_map_svg(petition=signed))
+    root = parse_map(selectors.petition_ward_map_svg(petition=signed))
     fills = {path.get("data-ward"): path.get("fill") for path in root.iter(f"{SVG}path")}
     steps = legend_steps(5)
 
@@ -222,7 +222,7 @@ def test_names_in_the_map_are_escaped(petition, borough):
     )
     sign(petition, 1, ward="E05099996", council="E09000099")
 
-    svg = ward_map_svg(petition=petition)
+    svg = selectors.petition_ward_map_svg(petition=petition)
 
     assert "<Green>" not in svg
     titles = [title.text for title in parse_map(svg).iter(f"{SVG}title")]
@@ -230,15 +230,15 @@ def test_names_in_the_map_are_escaped(petition, borough):
 
 
 def test_without_a_target_the_map_shows_the_area_most_signers_live_in(signed):
-    found = ward_map(petition=signed)
+    found = selectors.petition_ward_map(petition=signed)
     assert found.area_name == "Example Borough"
     assert (found.ward_count, found.on_map, found.off_map) == (3, 8, 2)
 
 
 def test_there_is_no_map_when_no_boundaries_are_stored_for_the_area(petition):
     sign(petition, 2, ward="E05000404", council="E09000404")
-    assert ward_map(petition=petition) is None
-    assert ward_map_svg(petition=petition) == ""
+    assert selectors.petition_ward_map(petition=petition) is None
+    assert selectors.petition_ward_map_svg(petition=petition) == ""
 
 
 def test_the_petition_page_shows_support_by_area_with_the_map_and_tables(client, signed, borough):

@@ -32,6 +32,7 @@ from pypdf.generic import (
 from undersigned.handin.render import render_pdf
 from undersigned.handin.selectors import HandinFigures, Signatory
 from undersigned.petitions.models import PetitionPage
+from undersigned.petitions.selectors import petition_ward_map_svg
 
 # Rows on each page of the list without addresses. Fixed, so that pages are full and the
 # parts join seamlessly; chosen with room to spare for the odd name that wraps.
@@ -48,12 +49,8 @@ def pages_per_part() -> int:
 
 
 def map_svg(*, petition: PetitionPage) -> str:
-    """The ward map from the places app, when it can draw one ("" otherwise)."""
-    try:
-        from undersigned.places.maps import ward_map_svg
-    except ImportError:
-        return ""
-    return ward_map_svg(petition=petition) or ""
+    """The petition's ward map, when it can draw one ("" otherwise)."""
+    return petition_ward_map_svg(petition=petition) or ""
 
 
 def _data_uri(svg: str) -> str:

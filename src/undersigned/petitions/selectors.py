@@ -24,6 +24,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.images import get_image_model
@@ -38,6 +39,7 @@ from undersigned.petitions.models import (
     accepting_signatures_q,
 )
 from undersigned.petitions.share_card import ShareCard
+from undersigned.places.maps import WardMap, ward_map
 from undersigned.places.models import Constituency, Ward, WardBoundary
 from undersigned.site.caching import cached_briefly, cached_forget, kept_in_process
 from undersigned.site.models import SiteSettings
@@ -431,6 +433,43 @@ def signature_breakdown(*, petition: PetitionPage) -> SupportBreakdown:
 
 def signature_breakdown_forget(*, petition: PetitionPage) -> None:
     cached_forget(_breakdown_cache_key(petition))
+
+
+def _ward_map_cache_key(petition: PetitionPage) -> str:
+    return f"petitions:ward-map:v1:{petition.pk}:{petition.target_local_authority_id or ''}"
+
+
+def _ward_map_build(petition: PetitionPage) -> WardMap | None:
+    breakdown = signature_breakdown(petition=petition)
+    located = [row for row in breakdown.by_ward if row.located]
+    return ward_map(
+        area_code=petition.target_local_authority_id or breakdown.main_local_authority(),
+        counts={row.code: row.count for row in located},
+        names={row.code: row.name for row in located},
+        total=breakdown.total,
+    )
+
+
+def petition_ward_map(*, petition: PetitionPage) -> WardMap | None:
+    """The support map of the petition's target council area (or, with no target, of the area
+    most signers live in), or ``None`` when no boundaries are stored for it. Cached briefly."""
+    found = cached_briefly(
+        _ward_map_cache_key(petition),
+        settings.UNDERSIGNED_BREAKDOWN_CACHE_SECONDS,
+        lambda: _ward_map_build(petition) or False,
+    )
+    return found or None
+
+
+def petition_ward_map_forget(*, petition: PetitionPage) -> None:
+    cached_forget(_ward_map_cache_key(petition))
+
+
+def petition_ward_map_svg(*, petition: PetitionPage) -> SafeString:
+    """The support map as SVG markup, safe to insert in a page or a PDF ("" when there are no
+    boundaries to draw)."""
+    found = petition_ward_map(petition=petition)
+    return found.svg if found else mark_safe("")
 
 
 def signature_counts_by_ward(*, petition: PetitionPage) -> list[AreaCount]:

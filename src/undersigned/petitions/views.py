@@ -30,7 +30,6 @@ from undersigned.petitions import selectors, services, share_card
 from undersigned.petitions.forms import SignatureForm
 from undersigned.petitions.models import PetitionPage, PetitionState
 from undersigned.petitions.selectors import AreaCount
-from undersigned.places.maps import ward_map
 from undersigned.site.caching import cached_briefly
 from undersigned.site.errors import ApplicationError
 from undersigned.site.http import client_ip
@@ -100,7 +99,7 @@ def _support_context_build(petition: PetitionPage, *, limit: int | None) -> dict
         "wards": wards,
         "constituencies": constituencies,
         "inside": breakdown.inside_target,
-        "map": ward_map(petition=petition),
+        "map": selectors.petition_ward_map(petition=petition),
     }
 
 

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from django.conf import settings
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -20,7 +19,6 @@ from django.utils.translation import ngettext
 from undersigned.places import selectors as places_selectors
 from undersigned.places.boundaries import polygons
 from undersigned.places.models import WardBoundary
-from undersigned.site.caching import cached_briefly, cached_forget
 
 # Light to dark, one hue. Neighbouring steps differ clearly in lightness; text on the two
 # darkest is white (contrast 4.5:1 or more), on the rest it is ink.
@@ -242,55 +240,26 @@ def _legend(steps: Sequence[LegendStep], *, top: float, width: int, columns: int
     return "".join(out)
 
 
-def _map_cache_key(petition) -> str:
-    return f"places:ward-map:v1:{petition.pk}:{petition.target_local_authority_id or ''}"
+def ward_map(
+    *, area_code: str, counts: Mapping[str, int], names: Mapping[str, str], total: int
+) -> WardMap | None:
+    """The map of council area ``area_code`` with ``counts`` (signatures per ward code, from
+    the caller), or ``None`` when no boundaries are stored for it.
 
-
-def ward_map(*, petition) -> WardMap | None:
-    """The map of the petition's target council area (or, with no target, of the area most
-    signers live in), or ``None`` when no boundaries are stored for it. Cached briefly."""
-    found = cached_briefly(
-        _map_cache_key(petition),
-        settings.UNDERSIGNED_BREAKDOWN_CACHE_SECONDS,
-        lambda: _ward_map_build(petition) or False,
-    )
-    return found or None
-
-
-def _ward_map_build(petition) -> WardMap | None:
-    from undersigned.petitions import selectors as petition_selectors
-
-    breakdown = petition_selectors.signature_breakdown(petition=petition)
-    code = petition.target_local_authority_id or breakdown.main_local_authority()
-    boundaries = list(places_selectors.ward_boundary_list_for_area(local_authority_code=code))
+    ``names`` names the counted wards; ``total`` is every signature the caller counted, so
+    that the map can say how many it leaves out.
+    """
+    boundaries = list(places_selectors.ward_boundary_list_for_area(local_authority_code=area_code))
     if not boundaries:
         return None
-    located = [row for row in breakdown.by_ward if row.located]
-    counts = {row.code: row.count for row in located}
-    authority = places_selectors.local_authority_get(code=code)
-    name = authority.name if authority else code
+    authority = places_selectors.local_authority_get(code=area_code)
+    name = authority.name if authority else area_code
     return WardMap(
-        svg=choropleth_svg(
-            boundaries=boundaries,
-            counts=counts,
-            area_name=name,
-            names={row.code: row.name for row in located},
-        ),
+        svg=choropleth_svg(boundaries=boundaries, counts=counts, area_name=name, names=names),
         width=_Projection(boundaries).width,
-        area_code=code,
+        area_code=area_code,
         area_name=name,
         ward_count=len(boundaries),
         on_map=sum(counts.get(b.ward_code, 0) for b in boundaries),
-        total=breakdown.total,
+        total=total,
     )
-
-
-def ward_map_forget(*, petition) -> None:
-    cached_forget(_map_cache_key(petition))
-
-
-def ward_map_svg(*, petition) -> SafeString:
-    """The support map of ``petition`` as SVG markup, safe to insert in a page or a PDF
-    ("" when there are no boundaries to draw)."""
-    found = ward_map(petition=petition)
-    return found.svg if found else mark_safe("")
