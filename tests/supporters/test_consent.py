@@ -15,7 +15,7 @@ from undersigned.petitions import services as petition_services
 from undersigned.petitions.models import Signature, SignatureState
 from undersigned.petitions.services import SignerDetails
 from undersigned.site.errors import ApplicationError
-from undersigned.supporters import services
+from undersigned.supporters import consent, services
 from undersigned.supporters.consent import UPDATES_CONSENT_VERSION
 from undersigned.supporters.models import (
     ConsentEvent,
@@ -69,7 +69,7 @@ def test_consent_cannot_be_recorded_for_a_signature_that_did_not_ask(petition):
     signature = SignatureFactory(petition=petition)
 
     with pytest.raises(ApplicationError):
-        services.consent_record_given(signature=signature)
+        consent.consent_record_given(signature=signature)
 
 
 def test_unsubscribing_withdraws_consent_on_every_signature_of_that_petition_only(petition):

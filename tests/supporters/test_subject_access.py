@@ -17,7 +17,7 @@ from undersigned.contact.models import Enquiry
 from undersigned.petitions import selectors
 from undersigned.petitions.models import Signature, SignatureState
 from undersigned.site.errors import ApplicationError
-from undersigned.supporters import services as ledger
+from undersigned.supporters import consent as ledger
 from undersigned.supporters.models import ConsentEvent, ErasureKind, ErasureRecord
 from undersigned.supporters.subject_access import (
     data_subject_build,

@@ -14,6 +14,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from undersigned.abuse.suspicion import SuspectReason
 from undersigned.petitions.page_forms import PetitionPageForm
 
 if TYPE_CHECKING:
@@ -330,13 +331,6 @@ class SignatureState(models.TextChoices):
     DUPLICATE = "duplicate", _("Duplicate")
     INVALIDATED = "invalidated", _("Invalidated")
     SUSPECT = "suspect", _("Suspect")
-
-
-class SuspectReason(models.TextChoices):
-    NONE = "", _("Not suspect")
-    PETITION_RATE_LIMIT = "petition_rate", _("Over the limit for one connection on this petition")
-    OVERALL_RATE_LIMIT = "overall_rate", _("Over the limit for one connection on the site")
-    HONEYPOT = "honeypot", _("Filled in the field people never see")
 
 
 class Signature(models.Model):

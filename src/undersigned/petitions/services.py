@@ -36,8 +36,7 @@ from undersigned.places.selectors import postcode_lookup
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_multiline, clean_text
 from undersigned.site.write_queue import write_turn
-from undersigned.supporters.consent import updates_consent_wording
-from undersigned.supporters.services import consent_record_given
+from undersigned.supporters.consent import consent_record_given, updates_consent_wording
 
 
 class SignMessages:

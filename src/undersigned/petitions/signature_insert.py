@@ -29,18 +29,17 @@ list comes from the model, so a new column is included without editing SQL here.
 
 from __future__ import annotations
 
-import datetime
 from typing import NamedTuple
 
 from django.db import connection
 from wagtail.models import Page
 
+from undersigned.abuse.suspicion import RateLimitCheck, SuspectReason
 from undersigned.petitions.models import (
     PetitionPage,
     PetitionState,
     Signature,
     SignatureState,
-    SuspectReason,
 )
 from undersigned.places.models import Postcode
 
@@ -59,25 +58,6 @@ TEXT_FIELDS = frozenset(
 
 # PostgreSQL advisory locks are keyed by two numbers: this one says "a connection's signing".
 SIGNING_LOCK_SPACE = 0x5349474E
-
-
-class RateLimitCheck(NamedTuple):
-    """Rate limits the statement applies itself, from the signatures already stored.
-
-    Signatures from ``ip_hash`` created at or after ``since`` are counted (at most a limit's
-    worth, through the index on connection and time): the new one is suspect if there are
-    already ``overall`` of them on the whole site, or ``per_petition`` on this petition. A
-    limit of 0 is off. The overall limit is checked first, which also bounds the cost of the
-    per-petition count.
-    """
-
-    ip_hash: str
-    since: datetime.datetime
-    per_petition: int
-    overall: int
-
-    def applies(self) -> bool:
-        return bool(self.ip_hash) and bool(self.per_petition or self.overall)
 
 
 class _Statement(NamedTuple):

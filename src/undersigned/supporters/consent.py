@@ -1,14 +1,26 @@
-"""The exact wording a signer agrees to when they ask for updates, and its version.
+"""The consent ledger's lower half: the wording a signer agrees to, and recording it.
 
 The wording is recorded with each consent, so changing it means bumping the version:
 what a person agreed to must stay provable after the text on the site has moved on.
+
+This module sits below ``petitions`` (whose sign flow shows the wording and records the
+consent), so it never imports petitions: a signature is only read through its fields.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+
+from undersigned.site.errors import ApplicationError
+from undersigned.supporters.models import ConsentEvent, ConsentKind, ConsentScope, ConsentSource
+
+if TYPE_CHECKING:
+    from undersigned.petitions.models import Signature
 
 UPDATES_CONSENT_VERSION = "updates-2026-11"
 
@@ -26,3 +38,37 @@ def updates_consent_wording(*, organiser_name: str) -> ConsentWording:
         "My email will only be used by %(organiser)s, and I can unsubscribe at any time."
     ) % {"organiser": organiser_name}
     return ConsentWording(version=UPDATES_CONSENT_VERSION, text=text)
+
+
+class ConsentMessages:
+    """What a caller is told when a consent cannot be recorded."""
+
+    NO_CONSENT = gettext_lazy("This signature did not ask for updates.")
+    SOURCE_UNKNOWN = gettext_lazy("Unknown source of a consent change.")
+
+
+def email_normalise(email: str) -> str:
+    """An address as the ledger keys it: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+@transaction.atomic
+def consent_record_given(
+    *, signature: Signature, source: str = ConsentSource.SIGN_FORM
+) -> ConsentEvent:
+    """Record that ``signature``'s signer agreed to updates, with the wording they were shown."""
+    if not (signature.wants_updates and signature.email and signature.consent_text):
+        raise ApplicationError(str(ConsentMessages.NO_CONSENT))
+    if source not in ConsentSource.values:
+        raise ApplicationError(str(ConsentMessages.SOURCE_UNKNOWN), extra={"source": source})
+    return ConsentEvent.objects.create(
+        email=email_normalise(signature.email),
+        petition_id=signature.petition_id,
+        scope=ConsentScope.PETITION_UPDATES,
+        wording=signature.consent_text,
+        wording_version=signature.consent_version,
+        kind=ConsentKind.GIVEN,
+        source=source,
+        occurred_at=signature.consented_at or timezone.now(),
+        signature=signature,
+    )

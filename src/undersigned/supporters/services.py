@@ -29,6 +29,7 @@ from undersigned.petitions.models import PetitionPage, Signature
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_text
 from undersigned.supporters import emails, selectors
+from undersigned.supporters.consent import ConsentMessages, email_normalise
 from undersigned.supporters.models import (
     ConsentEvent,
     ConsentKind,
@@ -50,8 +51,7 @@ CREATE_CHUNK = 2000
 class UpdateMessages:
     """What an organiser (or a signer) is told when a request cannot be carried out."""
 
-    NO_CONSENT = gettext_lazy("This signature did not ask for updates.")
-    SOURCE_UNKNOWN = gettext_lazy("Unknown source of a consent change.")
+    SOURCE_UNKNOWN = ConsentMessages.SOURCE_UNKNOWN
     SUBJECT_MISSING = gettext_lazy("Enter a subject")
     SUBJECT_TOO_LONG = gettext_lazy("The subject must be 150 characters or fewer")
     BODY_MISSING = gettext_lazy("Write the message")
@@ -73,33 +73,7 @@ class UpdateMessages:
     EMAIL_INVALID = gettext_lazy("Enter an email address, like name@example.com")
 
 
-def _email_normalise(email: str) -> str:
-    return email.strip().lower()
-
-
-# The consent ledger
-
-
-@transaction.atomic
-def consent_record_given(
-    *, signature: Signature, source: str = ConsentSource.SIGN_FORM
-) -> ConsentEvent:
-    """Record that ``signature``'s signer agreed to updates, with the wording they were shown."""
-    if not (signature.wants_updates and signature.email and signature.consent_text):
-        raise ApplicationError(str(UpdateMessages.NO_CONSENT))
-    if source not in ConsentSource.values:
-        raise ApplicationError(str(UpdateMessages.SOURCE_UNKNOWN), extra={"source": source})
-    return ConsentEvent.objects.create(
-        email=_email_normalise(signature.email),
-        petition_id=signature.petition_id,
-        scope=ConsentScope.PETITION_UPDATES,
-        wording=signature.consent_text,
-        wording_version=signature.consent_version,
-        kind=ConsentKind.GIVEN,
-        source=source,
-        occurred_at=signature.consented_at or timezone.now(),
-        signature=signature,
-    )
+# The consent ledger (consents given are recorded by supporters.consent, below petitions)
 
 
 @transaction.atomic
@@ -118,7 +92,7 @@ def supporter_unsubscribe(
     """
     if source not in ConsentSource.values:
         raise ApplicationError(str(UpdateMessages.SOURCE_UNKNOWN), extra={"source": source})
-    email = _email_normalise(email)
+    email = email_normalise(email)
     if not email:
         raise ApplicationError(str(UpdateMessages.EMAIL_INVALID))
     signatures = list(
@@ -159,8 +133,8 @@ def supporter_records_anonymise(*, petition: PetitionPage, email: str | None = N
     events = ConsentEvent.objects.filter(petition=petition).exclude(email="")
     deliveries = UpdateDelivery.objects.filter(update__petition=petition)
     if email is not None:
-        events = events.filter(email=_email_normalise(email))
-        deliveries = deliveries.filter(email=_email_normalise(email))
+        events = events.filter(email=email_normalise(email))
+        deliveries = deliveries.filter(email=email_normalise(email))
     deliveries.delete()
     return events.update(email="")
 
@@ -241,7 +215,7 @@ def petition_update_test_send(*, update: PetitionUpdate, user: AbstractBaseUser)
     Sent straight away rather than queued, so that the organiser hears at once if the mail
     server refuses it. The unsubscribe link in it is the organiser's own.
     """
-    address = _email_normalise(getattr(user, "email", "") or "")
+    address = email_normalise(getattr(user, "email", "") or "")
     if not address:
         raise ApplicationError(str(UpdateMessages.NO_TEST_ADDRESS))
     update = PetitionUpdate.objects.select_related("petition").get(pk=update.pk)
