@@ -135,3 +135,19 @@ def test_no_content_length_is_added_to_an_answer_without_a_body(status):
 
     sent = serve(application, [b""])
     assert all(name != b"content-length" for name, _ in sent[0]["headers"])
+
+
+def test_a_head_request_gets_the_length_a_get_would_and_no_body():
+    application = Answer()
+    scope = {**SCOPE, "method": "HEAD"}
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(BufferedFront(application)(scope, receive, send))
+    assert (b"content-length", b"9") in sent[0]["headers"]
+    assert sent[1]["body"] == b""

@@ -126,13 +126,12 @@ class BufferedFront:
                     self._stream(started, chunks, iterator, send, loop)
                     raise _Streamed
             status, headers = started
-            if (
-                status not in NO_BODY_STATUSES
-                and environ["REQUEST_METHOD"] != "HEAD"
-                and not any(name == b"content-length" for name, _ in headers)
+            if status not in NO_BODY_STATUSES and not any(
+                name == b"content-length" for name, _ in headers
             ):
                 headers.append((b"content-length", str(size).encode()))
-            return status, headers, chunks
+            # A HEAD gets the headers a GET would, and no body.
+            return status, headers, [] if environ["REQUEST_METHOD"] == "HEAD" else chunks
         finally:
             close = getattr(result, "close", None)
             if close is not None:
