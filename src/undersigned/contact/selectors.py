@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import QuerySet
 from wagtail.models import Site
 
-from undersigned.contact.models import ContactPage, Enquiry
+from undersigned.contact.models import ContactPage, Enquiry, EnquiryStatus
 
 
 def contact_page_get(*, site: Site | None) -> ContactPage | None:
@@ -19,3 +21,10 @@ def contact_page_get(*, site: Site | None) -> ContactPage | None:
 def enquiry_list_for_admin() -> QuerySet[Enquiry]:
     """The inbox, newest first, with the ward and team each message is about."""
     return Enquiry.objects.select_related("ward", "assigned_team").order_by("-created_at")
+
+
+def enquiry_list_past_retention(*, cutoff: datetime.datetime) -> QuerySet[Enquiry]:
+    """Messages dealt with (answered or closed) and not touched since ``cutoff``."""
+    return Enquiry.objects.filter(
+        status__in=[EnquiryStatus.ANSWERED, EnquiryStatus.CLOSED], updated_at__lte=cutoff
+    )

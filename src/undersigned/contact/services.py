@@ -25,6 +25,7 @@ from undersigned.places import selectors as places_selectors
 from undersigned.places.models import Ward, WardTeamPage
 from undersigned.places.postcodes import normalise_postcode
 from undersigned.site.errors import ApplicationError
+from undersigned.site.history import log_entries_forget
 from undersigned.site.models import SiteSettings
 from undersigned.site.text import clean_text
 
@@ -163,6 +164,17 @@ def enquiry_update(
     enquiry.notes = notes.replace("\r\n", "\n").strip()
     enquiry.save(update_fields=["assigned_team", "notes", "updated_at"])
     return enquiry
+
+
+@transaction.atomic
+def enquiries_delete(*, pks: list[int]) -> int:
+    """Delete these messages and the admin's history of them (for erasure and retention).
+
+    Returns how many were deleted.
+    """
+    log_entries_forget(model=Enquiry, pks=pks)
+    deleted, _by_model = Enquiry.objects.filter(pk__in=pks).delete()
+    return deleted
 
 
 def enquiry_notification_recipient(*, team: WardTeamPage | None, site: Site | None) -> str:

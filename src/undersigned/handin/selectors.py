@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from undersigned.handin.models import HandinPack
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
+from undersigned.petitions.selectors import signature_counts_by_ward, signature_share_in_area
 from undersigned.places.models import Ward
 
 
@@ -193,13 +194,6 @@ def _ward_rows_grouped(counted: QuerySet[Signature], total: int, petition) -> li
 def _breakdown_from_petitions(petition: PetitionPage, total: int):
     """The ward table and in-area share from the petitions app's breakdown, when it has one
     and it agrees with this pack's snapshot; ``None`` to compute them here instead."""
-    try:
-        from undersigned.petitions.selectors import (
-            signature_counts_by_ward,
-            signature_share_in_area,
-        )
-    except ImportError:
-        return None
     by_ward = signature_counts_by_ward(petition=petition)
     if sum(row.count for row in by_ward) != total:
         return None  # cached a moment ago, or signatures changed since the snapshot

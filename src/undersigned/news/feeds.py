@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 
 from undersigned.news.models import NewsIndexPage, NewsStoryPage
 from undersigned.news.selectors import story_list_published, story_tag_list
+from undersigned.site.models import SiteSettings
 
 FEED_LENGTH = 20
 
 
 def _organisation_name(request: HttpRequest) -> str:
-    from undersigned.site.models import SiteSettings
-
     return SiteSettings.for_request(request).organisation_name
 
 

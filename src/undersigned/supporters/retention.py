@@ -14,18 +14,19 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import ngettext
-from wagtail.models import ModelLogEntry, Site
+from wagtail.models import Site
 
-from undersigned.contact.models import Enquiry, EnquiryStatus
+from undersigned.contact import selectors as contact_selectors
+from undersigned.contact import services as contact_services
 from undersigned.petitions.models import PetitionPage, PetitionState, Signature
 from undersigned.site.models import SiteSettings
 from undersigned.supporters.models import ErasureKind, ErasureRecord
+from undersigned.supporters.services import supporter_records_anonymise
 
 BATCH_SIZE = 1000
 
@@ -85,15 +86,6 @@ def petition_list_past_retention(*, cutoff: datetime.datetime) -> QuerySet[Petit
     )
 
 
-def ledger_services():
-    """The consent ledger's services (supporters updates), or None where it is not installed."""
-    try:
-        from undersigned.supporters import services
-    except ImportError:  # pragma: no cover
-        return None
-    return services if hasattr(services, "supporter_records_anonymise") else None
-
-
 def _signatures_anonymise_batch(*, petition_id: int, now: datetime.datetime) -> int:
     with transaction.atomic():
         ids = list(
@@ -129,10 +121,8 @@ def _petition_mark_purged(*, petition_id: int, anonymised_now: int, now: datetim
             signatures_affected=anonymised_now,
             performed_at=now,
         )
-    ledger = ledger_services()
-    if ledger is not None:
-        # The ledger keeps what was agreed and when, no longer whose address it was.
-        ledger.supporter_records_anonymise(petition=petition)
+    # The ledger keeps what was agreed and when, no longer whose address it was.
+    supporter_records_anonymise(petition=petition)
     # A queryset update: the timestamp is not content, so no page revision is made for it.
     PetitionPage.objects.filter(pk=petition.pk).update(personal_data_purged_at=now)
 
@@ -156,21 +146,6 @@ def signatures_anonymise_expired(*, now: datetime.datetime | None = None) -> int
     return total
 
 
-def log_entries_forget(*, model: type[models.Model], pks: list) -> None:
-    """Delete the admin's history of rows being removed: its labels name the person."""
-    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
-    ModelLogEntry.objects.filter(
-        content_type=content_type, object_id__in=[str(pk) for pk in pks]
-    ).delete()
-
-
-def enquiry_list_past_retention(*, cutoff: datetime.datetime) -> QuerySet[Enquiry]:
-    """Messages dealt with (answered or closed) and not touched since ``cutoff``."""
-    return Enquiry.objects.filter(
-        status__in=[EnquiryStatus.ANSWERED, EnquiryStatus.CLOSED], updated_at__lte=cutoff
-    )
-
-
 def enquiries_delete_expired(*, now: datetime.datetime | None = None) -> int:
     """Delete answered or closed messages last changed longer ago than the retention period.
 
@@ -183,14 +158,13 @@ def enquiries_delete_expired(*, now: datetime.datetime | None = None) -> int:
     while True:
         with transaction.atomic():
             ids = list(
-                enquiry_list_past_retention(cutoff=cutoff)
+                contact_selectors.enquiry_list_past_retention(cutoff=cutoff)
                 .order_by("pk")
                 .values_list("pk", flat=True)[:BATCH_SIZE]
             )
             if not ids:
                 break
-            log_entries_forget(model=Enquiry, pks=ids)
-            Enquiry.objects.filter(pk__in=ids).delete()
+            contact_services.enquiries_delete(pks=ids)
         deleted += len(ids)
     if deleted:
         ErasureRecord.objects.create(

@@ -22,15 +22,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from undersigned.contact import services as contact_services
 from undersigned.contact.models import Enquiry
 from undersigned.petitions.models import PetitionPage, Signature
-from undersigned.petitions.selectors import signature_count_forget
+from undersigned.petitions.selectors import petition_counts_forget
 from undersigned.petitions.services import name_key
 from undersigned.places.postcodes import normalise_postcode
 from undersigned.site.errors import ApplicationError
+from undersigned.site.history import log_entries_forget
 from undersigned.site.text import clean_text
-from undersigned.supporters.models import ErasureKind, ErasureRecord
-from undersigned.supporters.retention import ledger_services, log_entries_forget
+from undersigned.supporters.models import (
+    ConsentEvent,
+    ErasureKind,
+    ErasureRecord,
+    UpdateDelivery,
+)
+from undersigned.supporters.services import supporter_records_anonymise, supporter_unsubscribe
 
 
 class SubjectMessages:
@@ -261,15 +268,6 @@ def _ledger_forget(*, data: PersonalData, performed_by) -> int:
     found = sum(len(held.rows) for held in data.other)
     if not found:
         return 0
-    ledger = ledger_services()
-    if ledger is None:  # pragma: no cover - the ledger is not installed
-        for held in data.other:
-            pks = [row.pk for row in held.rows]
-            if pks:
-                type(held.rows[0])._default_manager.filter(pk__in=pks).delete()
-        return found
-    from undersigned.supporters.models import ConsentEvent, UpdateDelivery
-
     emails = data.emails
     petition_ids = (
         {s.petition_id for s in data.signatures}
@@ -282,10 +280,10 @@ def _ledger_forget(*, data: PersonalData, performed_by) -> int:
     )
     for petition in PetitionPage.objects.filter(pk__in=petition_ids):
         for email in sorted(emails):
-            ledger.supporter_unsubscribe(
+            supporter_unsubscribe(
                 email=email, petition=petition, source="erasure", recorded_by=performed_by
             )
-            ledger.supporter_records_anonymise(petition=petition, email=email)
+            supporter_records_anonymise(petition=petition, email=email)
     return found
 
 
@@ -329,8 +327,7 @@ def personal_data_erase(
         Signature.objects.filter(pk__in=signature_ids).delete()
 
         enquiry_ids = [enquiry.pk for enquiry in data.enquiries]
-        log_entries_forget(model=Enquiry, pks=enquiry_ids)
-        Enquiry.objects.filter(pk__in=enquiry_ids).delete()
+        contact_services.enquiries_delete(pks=enquiry_ids)
 
         records = [
             ErasureRecord.objects.create(
@@ -355,7 +352,7 @@ def personal_data_erase(
             )
         for petition in petitions.values():
             transaction.on_commit(
-                lambda petition=petition: signature_count_forget(petition=petition)
+                lambda petition=petition: petition_counts_forget(petition=petition)
             )
     return ErasureResult(
         signatures_deleted=len(signature_ids),
