@@ -16,14 +16,18 @@ from tests.factories import (
     SignatureFactory,
     WardFactory,
 )
-from undersigned.petitions import selectors
-from undersigned.petitions.models import SignatureState
+from undersigned.abuse.models import RuleKind
+from undersigned.abuse.services import rule_apply, rule_create, rule_restore
+from undersigned.petitions import selectors, services
+from undersigned.petitions.models import PetitionPage, Signature, SignatureState
 from undersigned.places.boundaries import BoundaryData, ward_boundaries_upsert
 from undersigned.places.maps import legend_steps
+from undersigned.supporters.subject_access import data_subject_build, personal_data_erase
 
 pytestmark = pytest.mark.django_db
 
 SVG = "{http://www.w3.org/2000/svg}"
+NORTHFIELD = "E05099991"
 
 
 def square(west: float, south: float) -> dict:
@@ -239,6 +243,56 @@ def test_there_is_no_map_when_no_boundaries_are_stored_for_the_area(petition):
     sign(petition, 2, ward="E05000404", council="E09000404")
     assert selectors.petition_ward_map(petition=petition) is None
     assert selectors.petition_ward_map_svg(petition=petition) == ""
+
+
+@pytest.fixture
+def mapped(signed, borough, settings):
+    """The ten signatures' petition aimed at Example Borough, its map kept for five minutes."""
+    settings.UNDERSIGNED_BREAKDOWN_CACHE_SECONDS = 300
+    PetitionPage.objects.filter(pk=signed.pk).update(target_local_authority=borough)
+    signed.target_local_authority = borough
+    return signed
+
+
+def northfield_on_the_map(petition) -> tuple[int, bool]:
+    found = selectors.petition_ward_map(petition=petition)
+    return found.on_map, "<title>Northfield: 4 signatures</title>" in found.svg
+
+
+def test_invalidating_a_signature_redraws_the_map_at_once(mapped):
+    assert northfield_on_the_map(mapped) == (8, False)
+
+    services.signature_invalidate(signature=Signature.objects.filter(ward_code=NORTHFIELD)[0])
+
+    assert northfield_on_the_map(mapped) == (7, True)
+    assert selectors.signature_breakdown(petition=mapped).inside_target.count == 7
+
+
+def test_applying_and_restoring_a_rule_redraws_the_map_at_once(
+    mapped, django_capture_on_commit_callbacks
+):
+    one = Signature.objects.filter(ward_code=NORTHFIELD)[0]
+    Signature.objects.filter(pk=one.pk).update(ip_hash="ab" * 16)
+    assert northfield_on_the_map(mapped) == (8, False)
+    rule = rule_create(petition=mapped, kind=RuleKind.IP_HASH, value="ab" * 16)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rule_apply(rule=rule)
+    assert northfield_on_the_map(mapped) == (7, True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rule_restore(rule=rule)
+    assert northfield_on_the_map(mapped) == (8, False)
+
+
+def test_erasing_a_signer_redraws_the_map_at_once(mapped, django_capture_on_commit_callbacks):
+    assert northfield_on_the_map(mapped) == (8, False)
+    email = Signature.objects.filter(ward_code=NORTHFIELD)[0].email
+
+    with django_capture_on_commit_callbacks(execute=True):
+        personal_data_erase(subject=data_subject_build(email=email), note="by letter")
+
+    assert northfield_on_the_map(mapped) == (7, True)
 
 
 def test_the_petition_page_shows_support_by_area_with_the_map_and_tables(client, signed, borough):

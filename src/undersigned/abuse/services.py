@@ -159,9 +159,7 @@ def _invalidations_record(*, rule: InvalidationRule, signatures: QuerySet[Signat
 
 
 def _counts_forget(petition_id: int) -> None:
-    petition = PetitionPage(pk=petition_id)
-    petition_selectors.signature_count_forget(petition=petition)
-    petition_selectors.signature_breakdown_forget(petition=petition)
+    petition_selectors.petition_counts_forget(petition=PetitionPage(pk=petition_id))
 
 
 def rule_apply(*, rule: InvalidationRule, performed_by=None) -> InvalidationRule:

@@ -266,11 +266,9 @@ def petition_share_card(*, petition: PetitionPage, site_settings: SiteSettings) 
     )
 
 
-def signature_list_for_admin(*, petition: PetitionPage | None = None) -> QuerySet[Signature]:
-    signatures = Signature.objects.select_related("petition")
-    if petition is not None:
-        signatures = signatures.filter(petition=petition)
-    return signatures
+def signature_list_for_admin() -> QuerySet[Signature]:
+    """Every signature with its petition, for the organisers' signature list."""
+    return Signature.objects.select_related("petition")
 
 
 def petition_list_for_admin() -> QuerySet[PetitionPage]:
@@ -463,6 +461,22 @@ def petition_ward_map(*, petition: PetitionPage) -> WardMap | None:
 
 def petition_ward_map_forget(*, petition: PetitionPage) -> None:
     cached_forget(_ward_map_cache_key(petition))
+
+
+def petition_counts_forget(*, petition: PetitionPage) -> None:
+    """Drop every cached count of ``petition``: the count, where its signers live and the
+    support map drawn from that, so that pages count again at once (after moderation or an
+    erasure) instead of when the caches run out."""
+    # The caches are kept per target council, which a bare PetitionPage(pk=...) lacks.
+    target = (
+        PetitionPage.objects.filter(pk=petition.pk)
+        .values_list("target_local_authority_id", flat=True)
+        .first()
+    )
+    stored = PetitionPage(pk=petition.pk, target_local_authority_id=target)
+    signature_count_forget(petition=stored)
+    signature_breakdown_forget(petition=stored)
+    petition_ward_map_forget(petition=stored)
 
 
 def petition_ward_map_svg(*, petition: PetitionPage) -> SafeString:

@@ -506,7 +506,7 @@ def _signature_move(
         signature.state = to
         signature.state_changed_at = timezone.now()
         signature.save(update_fields=["state", "state_changed_at"])
-    selectors.signature_count_forget(petition=signature.petition)
+    selectors.petition_counts_forget(petition=signature.petition)
     return signature
 
 

@@ -13,7 +13,7 @@ from wagtail.admin.widgets import Button
 
 from undersigned.petitions import admin_views
 from undersigned.petitions.models import PetitionIndexPage, PetitionPage, Signature
-from undersigned.petitions.selectors import petition_list_published
+from undersigned.petitions.selectors import petition_list_published, signature_list_for_admin
 from undersigned.site.models import HOME_PAGE_CONTEXT_HOOK
 
 
@@ -87,7 +87,7 @@ class SignatureViewSet(ModelViewSet):
     add_to_admin_menu = False
 
     def get_queryset(self, request):
-        return Signature.objects.select_related("petition")
+        return signature_list_for_admin()
 
     def get_common_view_kwargs(self, **kwargs):
         view_kwargs = super().get_common_view_kwargs(**kwargs)

@@ -9,7 +9,6 @@ from django.db.models import Count, Max, QuerySet
 
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
 from undersigned.supporters.models import (
-    ConsentEvent,
     DeliveryState,
     PetitionUpdate,
     UpdateDelivery,
@@ -89,7 +88,3 @@ def update_progress(*, update: PetitionUpdate) -> UpdateProgress:
         in_flight=by_state.get(DeliveryState.SENDING, 0),
         last_attempt_at=last,
     )
-
-
-def consent_events_for_email(*, email: str) -> QuerySet[ConsentEvent]:
-    return ConsentEvent.objects.filter(email=email.strip().lower()).select_related("petition")
