@@ -74,7 +74,7 @@ def server_environment(
     (simulated) proxy, so that each simulated client can give its own X-Forwarded-For.
 
     A count shown may be ``count_cache_seconds`` old, and a public page or JSON a further
-    ``page_cache_seconds`` (production's default, 2): :func:`settled_count` waits for both.
+    ``page_cache_seconds`` (production's default, 2): :func:`shown_count` allows for both.
     """
     env = {key: value for key, value in os.environ.items() if key in KEPT_ENVIRONMENT}
     env.update(
@@ -278,11 +278,17 @@ def json_count(server: Server) -> int:
     return json.loads(reply.body)["signature_count"]
 
 
-def settled_count(server: Server) -> int:
-    """The count from the JSON once every cached count and cached copy of it has expired."""
+def shown_count(server: Server, *, stored: int, margin: float = 10) -> int:
+    """The count from the JSON once it shows ``stored``, or as it is when it has had the
+    cached count's and cached copy's lifetimes and ``margin`` seconds more to get there."""
     env = server.env
-    time.sleep(int(env["COUNT_CACHE_SECONDS"]) + int(env["PAGE_CACHE_SECONDS"]) + 0.5)
-    return json_count(server)
+    lifetimes = int(env["COUNT_CACHE_SECONDS"]) + int(env["PAGE_CACHE_SECONDS"])
+    deadline = time.monotonic() + lifetimes + margin
+    count = json_count(server)
+    while count != stored and time.monotonic() < deadline:
+        time.sleep(0.1)
+        count = json_count(server)
+    return count
 
 
 def uncached(path: str) -> str:

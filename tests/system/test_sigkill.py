@@ -23,7 +23,7 @@ from tests.system.servers import (
     SigningLoad,
     database_prepare,
     server_environment,
-    settled_count,
+    shown_count,
 )
 
 CLIENTS = 8
@@ -66,11 +66,11 @@ def test_sigkill_mid_load_loses_no_acknowledged_signature_and_leaves_sqlite_inta
         )
     finally:
         load.stop()
-    shown = settled_count(server)
+    rows = stored_signatures(database_url)
+    shown = shown_count(server, stored=sum(row.state == "counted" for row in rows))
     server.stop()
 
     attempts = load.snapshot()
-    rows = stored_signatures(database_url)
     outcomes = Counter(attempt.outcome for attempt in attempts)
     print(f"\nSIGKILL under load: {dict(outcomes)}, {len(rows)} rows stored")
 
