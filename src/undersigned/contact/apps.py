@@ -12,7 +12,9 @@ class ContactConfig(AppConfig):
 
     def ready(self) -> None:
         # Organisers read and answer the inbox.
-        # Imported here: site.organisers needs the app registry, ready only now.
+        # Imported here: both need the app registry, ready only now. The views register
+        # what the contact page shows (site.page_views).
+        from undersigned.contact import views  # noqa: F401
         from undersigned.site.organisers import organisers_contribute
 
         organisers_contribute(

@@ -13,6 +13,8 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from undersigned.site.page_views import page_view_get
+
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
@@ -55,15 +57,11 @@ class ContactPage(RoutablePageMixin, Page):
 
     @path("")
     def contact(self, request: HttpRequest) -> HttpResponse:
-        from undersigned.contact import views
-
-        return views.contact_page(request, self)
+        return page_view_get(self, "contact")(request, self)  # contact.views
 
     @path("thanks/", name="thanks")
     def thanks(self, request: HttpRequest) -> HttpResponse:
-        from undersigned.contact import views
-
-        return views.thanks_page(request, self)
+        return page_view_get(self, "thanks")(request, self)  # contact.views
 
 
 class EnquiryStatus(models.TextChoices):

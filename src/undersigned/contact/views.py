@@ -20,6 +20,7 @@ from undersigned.contact.models import ContactPage
 from undersigned.contact.services import EnquiryMessages
 from undersigned.places import selectors as places_selectors
 from undersigned.site.errors import ApplicationError
+from undersigned.site.page_views import page_view
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def _initial_ward(request: HttpRequest) -> dict:
     return {"ward": ward.pk} if ward else {}
 
 
+@page_view(ContactPage, "contact")
 def contact_page(request: HttpRequest, page: ContactPage) -> HttpResponse:
     if request.method != "POST":
         return _render_form(request, page, ContactForm(initial=_initial_ward(request)))
@@ -76,5 +78,6 @@ def contact_page(request: HttpRequest, page: ContactPage) -> HttpResponse:
     return redirect(page.thanks_url)
 
 
+@page_view(ContactPage, "thanks")
 def thanks_page(request: HttpRequest, page: ContactPage) -> HttpResponse:
     return page.render(request, template="contact/thanks.html")

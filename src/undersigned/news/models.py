@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.paginator import Paginator
 from django.db import models
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from wagtail.search import index
 
 from undersigned.news.video import validate_video_url, video_embed_for
 from undersigned.site.blocks import BodyBlock, NotesToEditorsBlock
+from undersigned.site.page_views import page_context, page_view_get
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -45,36 +45,17 @@ class NewsIndexPage(RoutablePageMixin, Page):
         verbose_name = _("news section")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from undersigned.news import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        tag_slug = request.GET.get("tag", "").strip()[:100]
-        stories = selectors.story_list_published(section=self, tag_slug=tag_slug or None)
-        # get_page() turns a missing, malformed or out-of-range ?page= into the nearest page.
-        page_obj = Paginator(stories, self.stories_per_page).get_page(request.GET.get("page"))
-        context.update(
-            section=self,
-            tag_slug=tag_slug,
-            tag=selectors.story_tag_get(slug=tag_slug) if tag_slug else None,
-            page_obj=page_obj,
-            page_range=page_obj.paginator.get_elided_page_range(
-                page_obj.number, on_each_side=1, on_ends=1
-            ),
-            stories=page_obj.object_list,
-        )
+        context.update(page_context(self, request))  # news.views
         return context
 
     @path("feed/rss/", name="feed_rss")
     def feed_rss(self, request: HttpRequest) -> HttpResponse:
-        from undersigned.news.feeds import StoryRssFeed
-
-        return StoryRssFeed()(request, section=self)
+        return page_view_get(self, "feed_rss")(request, self)  # news.views
 
     @path("feed/atom/", name="feed_atom")
     def feed_atom(self, request: HttpRequest) -> HttpResponse:
-        from undersigned.news.feeds import StoryAtomFeed
-
-        return StoryAtomFeed()(request, section=self)
+        return page_view_get(self, "feed_atom")(request, self)  # news.views
 
 
 class NewsStoryTag(TaggedItemBase):
@@ -139,14 +120,8 @@ class NewsStoryPage(RoutablePageMixin, Page):
         verbose_name = _("news story")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from undersigned.news import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(
-            section=selectors.story_section(story=self),
-            story_tags=selectors.story_tag_list(story=self),
-            petition_call=selectors.story_petition_call_to_action(story=self),
-        )
+        context.update(page_context(self, request))  # news.views
         return context
 
     @path("print/", name="print")
@@ -201,10 +176,8 @@ class SectionPage(Page):
         verbose_name = _("section page")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from undersigned.news.selectors import section_child_pages
-
         context = super().get_context(request, *args, **kwargs)
-        context["child_pages"] = section_child_pages(section=self)
+        context.update(page_context(self, request))  # news.views
         return context
 
 
@@ -221,10 +194,8 @@ class VideoIndexPage(Page):
         verbose_name = _("videos section")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from undersigned.news.selectors import video_list_published
-
         context = super().get_context(request, *args, **kwargs)
-        context["videos"] = video_list_published(section=self)
+        context.update(page_context(self, request))  # news.views
         return context
 
 
@@ -279,10 +250,8 @@ class NewsletterPage(Page):
         verbose_name = _("newsletters page")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from undersigned.news.selectors import newsletter_issue_list
-
         context = super().get_context(request, *args, **kwargs)
-        context["issues"] = newsletter_issue_list(page=self)
+        context.update(page_context(self, request))  # news.views
         return context
 
 

@@ -12,7 +12,9 @@ class PetitionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Organisers see and moderate signatures (pages come with the page tree, from site).
-        # Imported here: site.organisers needs the app registry, ready only now.
+        # Imported here: both need the app registry, ready only now. The views register
+        # what the petition pages show (site.page_views).
+        from undersigned.petitions import views  # noqa: F401
         from undersigned.site.organisers import organisers_contribute
 
         organisers_contribute(

@@ -16,6 +16,7 @@ from wagtail.search import index
 
 from undersigned.abuse.suspicion import SuspectReason
 from undersigned.petitions.page_forms import PetitionPageForm
+from undersigned.site.page_views import page_context, page_view_get
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -38,10 +39,8 @@ class PetitionIndexPage(Page):
         verbose_name = _("petitions section")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from undersigned.petitions import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["petitions"] = selectors.petition_list_published(parent=self)
+        context.update(page_context(self, request))  # petitions.views
         return context
 
 
@@ -315,15 +314,11 @@ class PetitionPage(RoutablePageMixin, Page):
 
     @path("")
     def petition(self, request: HttpRequest) -> HttpResponse:
-        from undersigned.petitions import views
-
-        return views.petition_page(request, self)
+        return page_view_get(self, "petition")(request, self)  # petitions.views
 
     @path("thank-you/", name="thank_you")
     def thank_you(self, request: HttpRequest) -> HttpResponse:
-        from undersigned.petitions import views
-
-        return views.thank_you_page(request, self)
+        return page_view_get(self, "thank_you")(request, self)  # petitions.views
 
 
 class SignatureState(models.TextChoices):

@@ -28,12 +28,13 @@ from undersigned.abuse import limits, proof_of_work
 from undersigned.abuse.proof_of_work import ProofProblem
 from undersigned.petitions import selectors, services, share_card
 from undersigned.petitions.forms import SignatureForm
-from undersigned.petitions.models import PetitionPage, PetitionState
+from undersigned.petitions.models import PetitionIndexPage, PetitionPage, PetitionState
 from undersigned.petitions.selectors import AreaCount
 from undersigned.site.caching import cached_briefly
 from undersigned.site.errors import ApplicationError
 from undersigned.site.http import client_ip
 from undersigned.site.models import SiteSettings
+from undersigned.site.page_views import page_view
 from undersigned.supporters.consent import updates_consent_wording
 
 
@@ -251,6 +252,13 @@ def _signature_form(target: selectors.SigningTarget, data=None) -> SignatureForm
     )
 
 
+@page_view(PetitionIndexPage, "context")
+def petition_index_context(request: HttpRequest, page: PetitionIndexPage) -> dict:
+    """The petitions section lists its published petitions."""
+    return {"petitions": selectors.petition_list_published(parent=page)}
+
+
+@page_view(PetitionPage, "petition")
 def petition_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse:
     """The petition with its sign form. A POST here is taken as at :func:`petition_sign`
     (the form's own address), so that a page from before that address existed still works."""
@@ -356,6 +364,7 @@ def share_links(*, url: str, title: str) -> list[dict[str, str]]:
     ]
 
 
+@page_view(PetitionPage, "thank_you")
 def thank_you_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse:
     page_url = request.build_absolute_uri(petition.get_url(request))
     return petition.render(

@@ -20,6 +20,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from undersigned.site.page_views import page_context, page_view_get
+
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
@@ -192,17 +194,13 @@ class WardTeamIndexPage(RoutablePageMixin, Page):
         verbose_name = _("ward teams section")
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from undersigned.places import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["teams"] = selectors.ward_team_list(index=self)
+        context.update(page_context(self, request))  # places.views
         return context
 
     @path("")
     def index(self, request: HttpRequest) -> HttpResponse:
-        from undersigned.places import views
-
-        return views.ward_team_index(request, self)
+        return page_view_get(self, "index")(request, self)  # places.views
 
 
 class WardTeamPage(Page):
@@ -261,10 +259,8 @@ class WardTeamPage(Page):
             )
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from undersigned.places import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context["members"] = selectors.ward_team_member_list(team=self)
+        context.update(page_context(self, request))  # places.views
         return context
 
 

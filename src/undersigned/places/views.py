@@ -8,14 +8,25 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from undersigned.places import selectors
+from undersigned.places.models import WardTeamIndexPage, WardTeamPage
 from undersigned.places.postcodes import normalise_postcode
+from undersigned.site.page_views import page_view
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
-    from undersigned.places.models import WardTeamIndexPage
+
+@page_view(WardTeamIndexPage, "context")
+def ward_team_index_context(request: HttpRequest, page: WardTeamIndexPage) -> dict:
+    return {"teams": selectors.ward_team_list(index=page)}
 
 
+@page_view(WardTeamPage, "context")
+def ward_team_context(request: HttpRequest, page: WardTeamPage) -> dict:
+    return {"members": selectors.ward_team_member_list(team=page)}
+
+
+@page_view(WardTeamIndexPage, "index")
 def ward_team_index(request: HttpRequest, page: WardTeamIndexPage) -> HttpResponse:
     """List the teams; with ``?postcode=``, go to that postcode's team or say why not."""
     query = request.GET.get("postcode", "")[:32]
