@@ -11,9 +11,8 @@ from tests.factories import (
     SupporterSignatureFactory,
     UpdateDeliveryFactory,
 )
-from undersigned.petitions import services as petition_services
-from undersigned.petitions.models import Signature, SignatureState
-from undersigned.petitions.services import SignerDetails
+from tests.signing import sign
+from undersigned.petitions.models import SignatureState
 from undersigned.site.errors import ApplicationError
 from undersigned.supporters import consent, services
 from undersigned.supporters.consent import UPDATES_CONSENT_VERSION
@@ -29,13 +28,12 @@ from undersigned.supporters.models import (
 pytestmark = pytest.mark.django_db
 
 
-def sign(petition, **details) -> Signature:
-    details = {"name": "Ada Lovelace", "postcode": "CR0 1NY", "email": "Ada@Example.org", **details}
-    return petition_services.sign(petition=petition, signer=SignerDetails(**details)).signature
+# Who signs in these tests, in the sign form's fields.
+ADA = {"postcode": "CR0 1NY", "email": "Ada@Example.org"}
 
 
 def test_signing_with_the_box_ticked_records_consent_with_the_exact_wording_and_version(petition):
-    signature = sign(petition, wants_updates=True)
+    signature = sign(petition, **ADA, wants_updates=True)
 
     event = ConsentEvent.objects.get()
     assert event.kind == ConsentKind.GIVEN
@@ -51,14 +49,14 @@ def test_signing_with_the_box_ticked_records_consent_with_the_exact_wording_and_
 
 
 def test_signing_without_the_box_ticked_records_no_consent(petition):
-    sign(petition, wants_updates=False)
+    sign(petition, **ADA, wants_updates=False)
 
     assert not ConsentEvent.objects.exists()
 
 
 def test_signing_again_with_the_box_ticked_records_consent_for_the_duplicate_too(petition):
-    sign(petition, wants_updates=False)
-    duplicate = sign(petition, wants_updates=True)
+    sign(petition, **ADA, wants_updates=False)
+    duplicate = sign(petition, **ADA, wants_updates=True)
 
     assert duplicate.state == SignatureState.DUPLICATE
     event = ConsentEvent.objects.get()
@@ -148,11 +146,11 @@ def test_an_unknown_source_of_withdrawal_is_refused(petition):
 
 
 def test_anonymising_a_petitions_records_keeps_what_was_agreed_but_not_whose_address(petition):
-    sign(petition, wants_updates=True)
+    sign(petition, **ADA, wants_updates=True)
     update = PetitionUpdateFactory(petition=petition)
     UpdateDeliveryFactory(update=update, email="ada@example.org")
     other_petition = PetitionPageFactory()
-    sign(other_petition, wants_updates=True)
+    sign(other_petition, **ADA, wants_updates=True)
 
     changed = services.supporter_records_anonymise(petition=petition)
 
