@@ -7,7 +7,7 @@ from django.core import mail
 from wagtail.models import Site
 
 from tests.factories import EnquiryFactory, WardFactory, WardTeamPageFactory
-from undersigned.contact import services
+from undersigned.contact import emails, services
 from undersigned.contact.models import Enquiry, EnquiryStatus
 from undersigned.site.errors import ApplicationError
 from undersigned.site.models import SiteSettings
@@ -117,7 +117,7 @@ def test_the_notification_goes_to_the_team_else_the_site_address_else_the_sender
     contact.save()
 
     assert (
-        services.enquiry_notification_recipient(
+        emails.enquiry_notification_recipient(
             team=riverside_team, site=Site.objects.get(is_default_site=True)
         )
         == expected

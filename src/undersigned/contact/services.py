@@ -1,32 +1,28 @@
 """Writes for the contact inbox: taking in an enquiry, routing it to a ward team, its status.
 
-Emails go out after the enquiry is committed, through the task queue, so that a slow or
-failing mail server never loses a message or holds up the person sending it.
+Emails go out after the enquiry is committed, through the task queue (``contact.tasks``,
+which sends ``contact.emails``), so that a slow or failing mail server never loses a message
+or holds up the person sending it.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from email.utils import parseaddr
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.models import Site
 
+from undersigned.contact import tasks
+from undersigned.contact.emails import default_site
 from undersigned.contact.models import Enquiry, EnquiryStatus
 from undersigned.places import selectors as places_selectors
 from undersigned.places.models import Ward, WardTeamPage
 from undersigned.places.postcodes import normalise_postcode
 from undersigned.site.errors import ApplicationError
 from undersigned.site.history import log_entries_forget
-from undersigned.site.models import SiteSettings
 from undersigned.site.text import clean_text
 
 MESSAGE_MAX_LENGTH = 5000
@@ -63,10 +59,6 @@ def clean_message(value: str) -> str:
         if kept or (lines and lines[-1]):
             lines.append(kept)
     return "\n".join(lines).strip()
-
-
-def _default_site() -> Site | None:
-    return Site.objects.filter(is_default_site=True).first()
 
 
 @transaction.atomic
@@ -107,9 +99,7 @@ def enquiry_create(
     enquiry = Enquiry(name=name, email=email, postcode=normalised, message=message)
     enquiry = enquiry_route(enquiry=enquiry, chosen_ward=chosen_ward)
 
-    from undersigned.contact import tasks
-
-    site = site or _default_site()
+    site = site or default_site()
     site_id = site.pk if site else None
     transaction.on_commit(
         lambda: tasks.enquiry_notification_send.enqueue(enquiry_id=enquiry.pk, site_id=site_id)
@@ -175,77 +165,3 @@ def enquiries_delete(*, pks: list[int]) -> int:
     log_entries_forget(model=Enquiry, pks=pks)
     deleted, _by_model = Enquiry.objects.filter(pk__in=pks).delete()
     return deleted
-
-
-def enquiry_notification_recipient(*, team: WardTeamPage | None, site: Site | None) -> str:
-    """Where a new enquiry is announced: the ward team, else the site's contact address,
-    else the address mail is sent from."""
-    if team is not None and team.team_email:
-        return team.team_email
-    if site is not None:
-        contact_email = SiteSettings.for_site(site).contact_email
-        if contact_email:
-            return contact_email
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-
-
-def _admin_url(enquiry: Enquiry) -> str:
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    return base + reverse("contact_enquiry:edit", args=[enquiry.pk])
-
-
-def enquiry_notification_send(*, enquiry: Enquiry, site: Site | None) -> None:
-    """Email the team: everything the sender wrote, with Reply-To set to the sender."""
-    site = site or _default_site()
-    team = enquiry.assigned_team
-    organisation = SiteSettings.for_site(site).organisation_name if site else ""
-    if enquiry.ward:
-        subject = _("[%(ward)s] New message from %(name)s") % {
-            "ward": enquiry.ward.name,
-            "name": enquiry.name,
-        }
-    else:
-        subject = _("New message from %(name)s") % {"name": enquiry.name}
-    body = render_to_string(
-        "contact/emails/notification.txt",
-        {
-            "enquiry": enquiry,
-            "team": team,
-            "organisation": organisation,
-            "admin_url": _admin_url(enquiry),
-        },
-    )
-    EmailMessage(
-        subject=subject,
-        body=body,
-        to=[enquiry_notification_recipient(team=team, site=site)],
-        reply_to=[enquiry.email],
-    ).send()
-
-
-def enquiry_acknowledgement_send(*, enquiry: Enquiry, site: Site | None) -> None:
-    """Tell the sender their message arrived and what happens next.
-
-    It holds nothing the sender typed (not even their name): anyone can type anyone's
-    address into a form, and this email must not carry their words to a stranger.
-    """
-    site = site or _default_site()
-    site_settings = SiteSettings.for_site(site) if site else None
-    organisation = site_settings.organisation_name if site_settings else ""
-    body = render_to_string(
-        "contact/emails/acknowledgement.txt",
-        {
-            "team": enquiry.assigned_team,
-            "organisation": organisation,
-            "phone": site_settings.contact_phone if site_settings else "",
-        },
-    )
-    reply_to = (
-        [site_settings.contact_email] if site_settings and site_settings.contact_email else []
-    )
-    EmailMessage(
-        subject=_("We have received your message"),
-        body=body,
-        to=[enquiry.email],
-        reply_to=reply_to,
-    ).send()

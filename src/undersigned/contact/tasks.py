@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 from wagtail.models import Site
 
-from undersigned.contact import services
+from undersigned.contact import emails
 from undersigned.contact.models import Enquiry
 
 
@@ -19,11 +19,11 @@ def _load(enquiry_id: int, site_id: int | None) -> tuple[Enquiry | None, Site | 
 def enquiry_notification_send(*, enquiry_id: int, site_id: int | None) -> None:
     enquiry, site = _load(enquiry_id, site_id)
     if enquiry is not None:  # deleted from the inbox before the email went
-        services.enquiry_notification_send(enquiry=enquiry, site=site)
+        emails.enquiry_notification_send(enquiry=enquiry, site=site)
 
 
 @task()
 def enquiry_acknowledgement_send(*, enquiry_id: int, site_id: int | None) -> None:
     enquiry, site = _load(enquiry_id, site_id)
     if enquiry is not None:
-        services.enquiry_acknowledgement_send(enquiry=enquiry, site=site)
+        emails.enquiry_acknowledgement_send(enquiry=enquiry, site=site)
