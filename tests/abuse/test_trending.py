@@ -27,9 +27,10 @@ def thresholds(db):
     return settings
 
 
-def sign(petition, count, *, start, spread=datetime.timedelta(minutes=50), **fields):
-    """``count`` signatures from ``start``, evenly over ``spread``, each a different person
-    (its own IP hash and email unless ``fields`` sets them)."""
+def stored(petition, count, *, start, spread=datetime.timedelta(minutes=50), **fields):
+    """``count`` signatures stored from ``start``, evenly over ``spread``, each a different
+    person (its own IP hash and email unless ``fields`` sets them): rows written with their
+    times in the past, not signed (tests/signing.py signs)."""
     step = spread / max(count, 1)
     rows = []
     for i in range(count):
@@ -49,10 +50,10 @@ def sign(petition, count, *, start, spread=datetime.timedelta(minutes=50), **fie
 def test_a_connection_and_a_domain_flooding_one_hour_are_flagged_and_ordinary_signers_are_not(
     petition, thresholds
 ):
-    sign(petition, 150, start=TEN)  # ordinary signers: each their own connection and domain
-    sign(petition, 30, start=TEN, ip_hash="attacker")  # 30 of 205 in the hour: 14.6%
-    sign(petition, 25, start=TEN, email=lambda n: f"bot{n}@Spam.Example")  # 12.2%
-    sign(petition, 19, start=TEN + datetime.timedelta(hours=1), ip_hash="office")  # too few
+    stored(petition, 150, start=TEN)  # ordinary signers: each their own connection and domain
+    stored(petition, 30, start=TEN, ip_hash="attacker")  # 30 of 205 in the hour: 14.6%
+    stored(petition, 25, start=TEN, email=lambda n: f"bot{n}@Spam.Example")  # 12.2%
+    stored(petition, 19, start=TEN + datetime.timedelta(hours=1), ip_hash="office")  # too few
     rows = selectors.trending_signers(
         petition=petition, since=TEN - datetime.timedelta(hours=3), until=TEN + 3 * selectors.HOUR
     )
@@ -70,8 +71,8 @@ def test_a_connection_and_a_domain_flooding_one_hour_are_flagged_and_ordinary_si
 
 
 def test_a_big_domain_under_the_share_of_a_busy_hour_is_not_flagged(petition, thresholds):
-    sign(petition, 275, start=TEN)
-    sign(petition, 25, start=TEN, email=lambda n: f"user{n}@big.example")  # 25 of 300: 8.3%
+    stored(petition, 275, start=TEN)
+    stored(petition, 25, start=TEN, email=lambda n: f"user{n}@big.example")  # 25 of 300: 8.3%
     rows = selectors.trending_signers(petition=petition, since=TEN, until=TEN + selectors.HOUR)
     assert rows == []
 
@@ -81,17 +82,17 @@ def test_each_hour_is_judged_on_its_own_and_a_signature_on_the_hour_falls_in_the
 ):
     eleven = TEN + datetime.timedelta(hours=1)
     # 24 signatures from one connection in two minutes around 11:00, split 12 and 12.
-    sign(
+    stored(
         petition,
         12,
         start=eleven - datetime.timedelta(minutes=1),
         ip_hash="edge",
         spread=datetime.timedelta(seconds=59),
     )
-    sign(petition, 12, start=eleven, ip_hash="edge", spread=datetime.timedelta(minutes=1))
+    stored(petition, 12, start=eleven, ip_hash="edge", spread=datetime.timedelta(minutes=1))
     # The next hour, the same connection does it again on its own: 20 of 30.
-    sign(petition, 20, start=eleven + datetime.timedelta(hours=1), ip_hash="edge")
-    sign(petition, 10, start=eleven + datetime.timedelta(hours=1))
+    stored(petition, 20, start=eleven + datetime.timedelta(hours=1), ip_hash="edge")
+    stored(petition, 10, start=eleven + datetime.timedelta(hours=1))
     rows = selectors.trending_signers(
         petition=petition, since=TEN, until=TEN + datetime.timedelta(hours=4)
     )
@@ -104,11 +105,11 @@ def test_each_hour_is_judged_on_its_own_and_a_signature_on_the_hour_falls_in_the
 def test_suspect_and_invalidated_signatures_count_toward_trending_and_duplicates_do_not(
     petition, thresholds
 ):
-    sign(petition, 100, start=TEN)
-    sign(petition, 15, start=TEN, ip_hash="limited", state=SignatureState.SUSPECT)
-    sign(petition, 10, start=TEN, ip_hash="limited", state=SignatureState.INVALIDATED)
-    original = sign(petition, 1, start=TEN, ip_hash="repeat")[0]
-    sign(
+    stored(petition, 100, start=TEN)
+    stored(petition, 15, start=TEN, ip_hash="limited", state=SignatureState.SUSPECT)
+    stored(petition, 10, start=TEN, ip_hash="limited", state=SignatureState.INVALIDATED)
+    original = stored(petition, 1, start=TEN, ip_hash="repeat")[0]
+    stored(
         petition,
         40,
         start=TEN,
@@ -124,14 +125,14 @@ def test_suspect_and_invalidated_signatures_count_toward_trending_and_duplicates
 
 
 def test_the_email_domain_is_the_lower_cased_part_after_the_last_at(petition, thresholds):
-    sign(petition, 20, start=TEN, email=lambda n: f'"odd@local{n}"@Mail.Example.ORG')
+    stored(petition, 20, start=TEN, email=lambda n: f'"odd@local{n}"@Mail.Example.ORG')
     rows = selectors.trending_signers(petition=petition, since=TEN, until=TEN + selectors.HOUR)
     assert [(row.kind, row.value) for row in rows] == [(RuleKind.EMAIL_DOMAIN, "mail.example.org")]
 
 
 def test_the_thresholds_come_from_the_abuse_settings(petition, thresholds):
-    sign(petition, 170, start=TEN)
-    sign(petition, 30, start=TEN, ip_hash="attacker")  # 15% of 200
+    stored(petition, 170, start=TEN)
+    stored(petition, 30, start=TEN, ip_hash="attacker")  # 15% of 200
     window = {"petition": petition, "since": TEN, "until": TEN + selectors.HOUR}
     assert len(selectors.trending_signers(**window)) == 1
 
@@ -149,14 +150,14 @@ def test_by_default_only_the_last_48_hours_are_looked_at(petition, thresholds):
     # Whole hours back from the start of this one, so that each burst falls in one hour
     # whatever the minute the test runs at (split over two, neither half would be flagged).
     now = datetime.datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    sign(
+    stored(
         petition,
         30,
         start=now - datetime.timedelta(hours=50),
         ip_hash="old",
         spread=datetime.timedelta(minutes=5),
     )
-    sign(
+    stored(
         petition,
         30,
         start=now - datetime.timedelta(hours=2),
@@ -169,10 +170,10 @@ def test_by_default_only_the_last_48_hours_are_looked_at(petition, thresholds):
 
 def test_other_petitions_signatures_are_neither_flagged_nor_in_the_hour_total(petition, thresholds):
     other = PetitionPageFactory()
-    sign(other, 500, start=TEN)
-    sign(other, 30, start=TEN, ip_hash="elsewhere")
-    sign(petition, 20, start=TEN, ip_hash="here")
-    sign(petition, 20, start=TEN)
+    stored(other, 500, start=TEN)
+    stored(other, 30, start=TEN, ip_hash="elsewhere")
+    stored(petition, 20, start=TEN, ip_hash="here")
+    stored(petition, 20, start=TEN)
     rows = selectors.trending_signers(petition=petition, since=TEN, until=TEN + selectors.HOUR)
     assert [(row.value, row.hour_total) for row in rows] == [("here", 40)]
 

@@ -56,9 +56,11 @@ def borough(db):
     return council
 
 
-def sign(
+def stored(
     petition, times: int = 1, *, ward: str = "", constituency: str = "", council: str = "", **fields
 ):
+    """``times`` counted signatures stored with these area codes as they are (not looked up
+    from a postcode, as signing through tests/signing.py would)."""
     fields.setdefault("postcode", "EB1 1AB" if ward else "")
     if not fields["postcode"]:
         fields.setdefault("address", "1 Mill Lane, Example Town")
@@ -77,10 +79,10 @@ def sign(
 @pytest.fixture
 def signed(petition, borough):
     """Ten counted signatures: 5 Northfield, 3 Riverside, 1 postcode not found, 1 without."""
-    sign(petition, 5, ward="E05099991", constituency="E14099991", council="E09000099")
-    sign(petition, 3, ward="E05099992", constituency="E14099992", council="E09000099")
-    sign(petition, 1, postcode="SW1A 1AA")
-    sign(petition, 1, postcode="")
+    stored(petition, 5, ward="E05099991", constituency="E14099991", council="E09000099")
+    stored(petition, 3, ward="E05099992", constituency="E14099992", council="E09000099")
+    stored(petition, 1, postcode="SW1A 1AA")
+    stored(petition, 1, postcode="")
     return petition
 
 
@@ -114,11 +116,11 @@ def test_signatures_by_constituency_use_the_constituency_names(signed):
 
 def test_duplicates_invalidated_and_other_petitions_signatures_are_left_out(signed):
     northfield = {"ward": "E05099991", "constituency": "E14099991", "council": "E09000099"}
-    original = sign(signed, **northfield)[0]
-    sign(signed, **northfield, state=SignatureState.DUPLICATE, duplicate_of=original)
-    sign(signed, 2, **northfield, state=SignatureState.INVALIDATED)
-    sign(signed, 2, **northfield, state=SignatureState.SUSPECT)
-    sign(PetitionPageFactory(), 4, **northfield)
+    original = stored(signed, **northfield)[0]
+    stored(signed, **northfield, state=SignatureState.DUPLICATE, duplicate_of=original)
+    stored(signed, 2, **northfield, state=SignatureState.INVALIDATED)
+    stored(signed, 2, **northfield, state=SignatureState.SUSPECT)
+    stored(PetitionPageFactory(), 4, **northfield)
 
     by_ward = selectors.signature_counts_by_ward(petition=signed)
 
@@ -127,11 +129,11 @@ def test_duplicates_invalidated_and_other_petitions_signatures_are_left_out(sign
 
 
 def test_a_ward_without_a_name_is_shown_by_its_code_or_its_boundarys_name(petition, borough):
-    sign(petition, 2, ward="E05000404", council="E09000404")
+    stored(petition, 2, ward="E05000404", council="E09000404")
     ward_boundaries_upsert(
         boundaries=[BoundaryData("E05000777", "Mill Green", square(0.1, 51.3), "E09000404")]
     )
-    sign(petition, 1, ward="E05000777", council="E09000404")
+    stored(petition, 1, ward="E05000777", council="E09000404")
 
     assert rows(selectors.signature_counts_by_ward(petition=petition)) == [
         ("Unknown (E05000404)", 2),
@@ -144,7 +146,7 @@ def test_the_share_from_inside_the_target_area_counts_only_its_signers(signed, b
 
     signed.target_local_authority = borough
     signed.save()
-    sign(signed, 2, ward="E05000404", council="E09000404")
+    stored(signed, 2, ward="E05000404", council="E09000404")
     inside = selectors.signature_share_in_area(petition=signed)
 
     assert (inside.name, inside.count, inside.total) == ("Example Borough", 8, 12)
@@ -153,7 +155,7 @@ def test_the_share_from_inside_the_target_area_counts_only_its_signers(signed, b
 
 def test_the_breakdown_is_cached_briefly_and_can_be_forgotten(signed):
     before = selectors.signature_counts_by_ward(petition=signed)
-    sign(signed, 4, ward="E05099995", constituency="E14099992", council="E09000099")
+    stored(signed, 4, ward="E05099995", constituency="E14099992", council="E09000099")
 
     assert selectors.signature_counts_by_ward(petition=signed) == before
     selectors.signature_breakdown_forget(petition=signed)
@@ -224,7 +226,7 @@ def test_names_in_the_map_are_escaped(petition, borough):
     ward_boundaries_upsert(
         boundaries=[BoundaryData("E05099996", name, square(-0.09, 51.37), "E09000099")]
     )
-    sign(petition, 1, ward="E05099996", council="E09000099")
+    stored(petition, 1, ward="E05099996", council="E09000099")
 
     svg = selectors.petition_ward_map_svg(petition=petition)
 
@@ -240,7 +242,7 @@ def test_without_a_target_the_map_shows_the_area_most_signers_live_in(signed):
 
 
 def test_there_is_no_map_when_no_boundaries_are_stored_for_the_area(petition):
-    sign(petition, 2, ward="E05000404", council="E09000404")
+    stored(petition, 2, ward="E05000404", council="E09000404")
     assert selectors.petition_ward_map(petition=petition) is None
     assert selectors.petition_ward_map_svg(petition=petition) == ""
 
@@ -317,7 +319,7 @@ def test_the_petition_page_has_no_support_section_before_the_first_signature(cli
 
 def test_the_public_table_sums_up_the_smaller_wards_in_one_row(client, petition):
     for n in range(12):
-        sign(petition, 12 - n, ward=f"E05{n:06d}")
+        stored(petition, 12 - n, ward=f"E05{n:06d}")
     html = client.get(petition.url).content.decode()
 
     assert '<th scope="row">2 other wards</th>' in html

@@ -16,7 +16,8 @@ from undersigned.site.errors import ApplicationError
 from undersigned.supporters.consent import UPDATES_CONSENT_VERSION, updates_consent_wording
 
 
-def sign(petition: PetitionPage, **details) -> Signature:
+def sign_through_service(petition: PetitionPage, **details) -> Signature:
+    """The service, this file's subject, on its own (tests/signing.py signs through the page)."""
     details.setdefault("name", "Ada Lovelace")
     return services.sign(petition=petition, signer=SignerDetails(**details)).signature
 
@@ -53,7 +54,9 @@ def test_a_valid_signature_is_stored_counted_with_its_details_normalised(petitio
 
 @pytest.mark.django_db
 def test_a_postcode_written_inside_an_address_is_found_and_stored_on_its_own(petition):
-    sign(petition, address="12 Acacia Avenue\r\n  Croydon \r\n\r\ncr0  1ny", postcode="")
+    sign_through_service(
+        petition, address="12 Acacia Avenue\r\n  Croydon \r\n\r\ncr0  1ny", postcode=""
+    )
 
     stored = Signature.objects.get()
     assert stored.postcode == "CR0 1NY"
@@ -62,7 +65,7 @@ def test_a_postcode_written_inside_an_address_is_found_and_stored_on_its_own(pet
 
 @pytest.mark.django_db
 def test_an_address_without_a_postcode_is_enough_to_sign(petition):
-    sign(petition, address="The Old Mill, Northfield")
+    sign_through_service(petition, address="The Old Mill, Northfield")
 
     stored = Signature.objects.get()
     assert stored.postcode == ""
@@ -74,7 +77,7 @@ def test_consent_is_recorded_with_its_exact_wording_version_and_time_when_update
     petition,
 ):
     before = timezone.now()
-    sign(petition, postcode="CR0 1NY", email="ada@example.org", wants_updates=True)
+    sign_through_service(petition, postcode="CR0 1NY", email="ada@example.org", wants_updates=True)
     after = timezone.now()
 
     stored = Signature.objects.get()
@@ -88,7 +91,7 @@ def test_consent_is_recorded_with_its_exact_wording_version_and_time_when_update
 
 @pytest.mark.django_db
 def test_no_consent_is_recorded_when_an_email_is_given_without_ticking_the_box(petition):
-    sign(petition, postcode="CR0 1NY", email="ada@example.org", wants_updates=False)
+    sign_through_service(petition, postcode="CR0 1NY", email="ada@example.org", wants_updates=False)
 
     stored = Signature.objects.get()
     assert stored.wants_updates is False
@@ -100,7 +103,7 @@ def test_no_consent_is_recorded_when_an_email_is_given_without_ticking_the_box(p
 @pytest.mark.django_db
 def test_asking_for_updates_without_an_email_is_refused_and_nothing_is_stored(petition):
     with pytest.raises(ApplicationError) as error:
-        sign(petition, postcode="CR0 1NY", email="   ", wants_updates=True)
+        sign_through_service(petition, postcode="CR0 1NY", email="   ", wants_updates=True)
 
     assert error.value.message == str(SignMessages.EMAIL_NEEDED_FOR_UPDATES)
     assert not Signature.objects.exists()
@@ -126,7 +129,9 @@ def test_details_the_form_would_reject_are_refused_by_the_service_too(petition, 
 
 @pytest.mark.django_db
 def test_the_same_email_signing_again_is_stored_as_a_duplicate_of_the_original(petition):
-    original = sign(petition, name="Ada Lovelace", postcode="CR0 1NY", email="ada@example.org")
+    original = sign_through_service(
+        petition, name="Ada Lovelace", postcode="CR0 1NY", email="ada@example.org"
+    )
 
     result = services.sign(
         petition=petition,
@@ -142,7 +147,9 @@ def test_the_same_email_signing_again_is_stored_as_a_duplicate_of_the_original(p
 
 @pytest.mark.django_db
 def test_the_same_name_and_postcode_typed_differently_is_a_duplicate(petition):
-    original = sign(petition, name="Ada Lovelace", postcode="CR0 1NY", email="ada@example.org")
+    original = sign_through_service(
+        petition, name="Ada Lovelace", postcode="CR0 1NY", email="ada@example.org"
+    )
 
     result = services.sign(
         petition=petition,
@@ -158,10 +165,10 @@ def test_the_same_name_and_postcode_typed_differently_is_a_duplicate(petition):
 
 @pytest.mark.django_db
 def test_a_duplicate_of_a_duplicate_points_to_the_first_signature(petition):
-    original = sign(petition, postcode="CR0 1NY", email="ada@example.org")
-    sign(petition, postcode="CR0 1NY", email="ada@example.org")
+    original = sign_through_service(petition, postcode="CR0 1NY", email="ada@example.org")
+    sign_through_service(petition, postcode="CR0 1NY", email="ada@example.org")
 
-    third = sign(petition, postcode="CR0 1NY", email="ada@example.org")
+    third = sign_through_service(petition, postcode="CR0 1NY", email="ada@example.org")
 
     assert third.duplicate_of == original
     assert count(petition) == 1
@@ -169,8 +176,8 @@ def test_a_duplicate_of_a_duplicate_points_to_the_first_signature(petition):
 
 @pytest.mark.django_db
 def test_the_same_name_in_a_different_postcode_counts_as_another_person(petition):
-    sign(petition, name="John Smith", postcode="CR0 1NY")
-    second = sign(petition, name="John Smith", postcode="SW1A 1AA")
+    sign_through_service(petition, name="John Smith", postcode="CR0 1NY")
+    second = sign_through_service(petition, name="John Smith", postcode="SW1A 1AA")
 
     assert second.state == SignatureState.COUNTED
     assert count(petition) == 2
@@ -179,9 +186,9 @@ def test_the_same_name_in_a_different_postcode_counts_as_another_person(petition
 @pytest.mark.django_db
 def test_signing_one_petition_does_not_make_a_duplicate_on_another(petition):
     other = PetitionPageFactory()
-    sign(petition, postcode="CR0 1NY", email="ada@example.org")
+    sign_through_service(petition, postcode="CR0 1NY", email="ada@example.org")
 
-    elsewhere = sign(other, postcode="CR0 1NY", email="ada@example.org")
+    elsewhere = sign_through_service(other, postcode="CR0 1NY", email="ada@example.org")
 
     assert elsewhere.state == SignatureState.COUNTED
     assert count(other) == 1
@@ -208,7 +215,7 @@ def test_a_petition_not_taking_signatures_refuses_to_be_signed_and_stores_nothin
     petition = PetitionPageFactory(**petition_kwargs)
 
     with pytest.raises(ApplicationError) as error:
-        sign(petition, postcode="CR0 1NY", email="ada@example.org")
+        sign_through_service(petition, postcode="CR0 1NY", email="ada@example.org")
 
     assert error.value.message == str(SignMessages.CLOSED)
     assert not Signature.objects.exists()
@@ -218,7 +225,7 @@ def test_a_petition_not_taking_signatures_refuses_to_be_signed_and_stores_nothin
 def test_a_petition_before_its_closing_date_still_takes_signatures(home):
     petition = PetitionPageFactory(closes_at=timezone.now() + timedelta(days=1))
 
-    assert sign(petition, postcode="CR0 1NY").state == SignatureState.COUNTED
+    assert sign_through_service(petition, postcode="CR0 1NY").state == SignatureState.COUNTED
 
 
 @pytest.mark.django_db
@@ -295,8 +302,8 @@ def test_the_database_refuses_consent_without_an_email(petition):
 @pytest.mark.django_db
 def test_a_name_that_grows_when_folded_is_still_stored(petition):
     # "ß" folds to "ss", and one ligature can unfold to many letters.
-    long_fold = sign(petition, name="ß" * 200, postcode="CR0 1NY")
-    ligatures = sign(petition, name="\ufdfa" * 20, postcode="CR0 1NY")
+    long_fold = sign_through_service(petition, name="ß" * 200, postcode="CR0 1NY")
+    ligatures = sign_through_service(petition, name="\ufdfa" * 20, postcode="CR0 1NY")
 
     assert long_fold.state == SignatureState.COUNTED
     assert ligatures.state == SignatureState.COUNTED
@@ -305,8 +312,8 @@ def test_a_name_that_grows_when_folded_is_still_stored(petition):
 
 @pytest.mark.django_db
 def test_invalidating_a_signature_stops_it_counting_and_restoring_counts_it_again(petition):
-    signature = sign(petition, postcode="CR0 1NY")
-    sign(petition, name="Grace Hopper", postcode="SW1A 1AA")
+    signature = sign_through_service(petition, postcode="CR0 1NY")
+    sign_through_service(petition, name="Grace Hopper", postcode="SW1A 1AA")
     assert count(petition) == 2
 
     invalidated = services.signature_invalidate(signature=signature)
@@ -326,7 +333,7 @@ def test_invalidating_a_signature_stops_it_counting_and_restoring_counts_it_agai
 @pytest.mark.django_db
 def test_moderation_refreshes_a_cached_count_at_once(petition, settings):
     settings.UNDERSIGNED_COUNT_CACHE_SECONDS = 60
-    signature = sign(petition, postcode="CR0 1NY")
+    signature = sign_through_service(petition, postcode="CR0 1NY")
     assert count(petition) == 1
 
     services.signature_invalidate(signature=signature)
@@ -348,8 +355,8 @@ def test_a_suspect_signature_can_be_restored_or_invalidated(petition):
 
 @pytest.mark.django_db
 def test_a_duplicate_can_be_neither_invalidated_nor_restored(petition):
-    original = sign(petition, postcode="CR0 1NY", email="ada@example.org")
-    duplicate = sign(petition, postcode="CR0 1NY", email="ada@example.org")
+    original = sign_through_service(petition, postcode="CR0 1NY", email="ada@example.org")
+    duplicate = sign_through_service(petition, postcode="CR0 1NY", email="ada@example.org")
 
     with pytest.raises(ApplicationError):
         services.signature_invalidate(signature=duplicate)
@@ -362,7 +369,7 @@ def test_a_duplicate_can_be_neither_invalidated_nor_restored(petition):
 
 @pytest.mark.django_db
 def test_invalidating_twice_or_restoring_a_counted_signature_changes_nothing(petition):
-    signature = sign(petition, postcode="CR0 1NY")
+    signature = sign_through_service(petition, postcode="CR0 1NY")
 
     services.signature_restore(signature=signature)
     assert Signature.objects.get(pk=signature.pk).state_changed_at is None
@@ -386,7 +393,7 @@ def test_closing_a_petition_publishes_it_as_closed_and_stops_signing(petition):
     assert stored.closed_at is not None
     assert not stored.is_accepting_signatures()
     with pytest.raises(ApplicationError):
-        sign(stored, postcode="CR0 1NY")
+        sign_through_service(stored, postcode="CR0 1NY")
 
 
 @pytest.mark.django_db
