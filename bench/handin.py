@@ -156,12 +156,12 @@ def start(petition_id: int, rows: int = 0) -> int:
 
     With ``rows``, the snapshot ends after that many counted signatures (a smaller pack).
     """
-    from undersigned.handin import services
+    from undersigned.handin import build
     from undersigned.handin.models import HandinPack
     from undersigned.petitions.models import Signature, SignatureState
 
     pack = HandinPack.objects.create(petition_id=petition_id)
-    services.handin_pack_start(pack=pack)
+    build.handin_pack_start(pack=pack)
     if rows and rows < pack.rows_total:
         counted = Signature.objects.filter(petition_id=petition_id, state=SignatureState.COUNTED)
         last = counted.order_by("created_at", "pk").values_list("pk", flat=True)[rows - 1]
@@ -179,14 +179,14 @@ def _cpu_seconds() -> float:
 
 def step(name: str, pack_id: int, *, addresses: bool, trace: bool) -> dict:
     """Run one step of the build in this process and measure it."""
-    from undersigned.handin import services
+    from undersigned.handin import build
     from undersigned.handin.models import HandinPack
 
     pack = HandinPack.objects.select_related("petition").get(pk=pack_id)
     if pack.include_addresses != addresses:
         HandinPack.objects.filter(pk=pack_id).update(include_addresses=addresses)
         pack.include_addresses = addresses
-    write = {"csv": services.handin_pack_csv_write, "pdf": services.handin_pack_pdf_write}[name]
+    write = {"csv": build.handin_pack_csv_write, "pdf": build.handin_pack_pdf_write}[name]
     if trace:
         tracemalloc.start()
     started, cpu_started = time.perf_counter(), _cpu_seconds()

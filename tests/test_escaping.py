@@ -39,7 +39,7 @@ from tests.factories import (
 from tests.handin.conftest import file_path, pdf_text
 from tests.html_forms import form_submit
 from undersigned.contact import services as contact_services
-from undersigned.handin import services as handin_services
+from undersigned.handin import build as handin_build
 from undersigned.handin.models import HandinPackState
 from undersigned.petitions.models import PetitionPage
 from undersigned.site.text import clean_text
@@ -455,7 +455,7 @@ def pack(petition, settings, tmp_path):
     settings.UNDERSIGNED_HANDIN_PDF_PROCESSES = 0
     for name in ("=HYPERLINK(1)", "+44 20 7946 0000", "-2+3", "@SUM(A1)"):
         SignatureFactory(petition=petition, name=name)
-    pack = handin_services.handin_pack_build(
+    pack = handin_build.handin_pack_build(
         pack=HandinPackFactory(petition=petition, include_addresses=True)
     )
     assert pack.state == HandinPackState.READY
@@ -489,7 +489,7 @@ def test_the_csv_reads_back_whatever_characters_a_name_holds(petition, settings,
     for name in odd:
         SignatureFactory(petition=petition, name=name)
 
-    pack = handin_services.handin_pack_build(pack=HandinPackFactory(petition=petition))
+    pack = handin_build.handin_pack_build(pack=HandinPackFactory(petition=petition))
 
     content = file_path(pack.csv_file).read_text(encoding="utf-8-sig")
     names = {row[1] for row in csv.reader(io.StringIO(content, newline=""))}

@@ -10,7 +10,7 @@ import pytest
 from tests.factories import HandinPackFactory, LocalAuthorityFactory, SignatureFactory
 from tests.handin.conftest import file_path, pdf_text
 from tests.handin.test_selectors import held_back_twice
-from undersigned.handin import services
+from undersigned.handin import build
 from undersigned.handin.models import HandinPackState
 from undersigned.petitions.models import PetitionPage
 
@@ -18,7 +18,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 
 def built_text(petition, **kwargs) -> str:
-    pack = services.handin_pack_build(pack=HandinPackFactory(petition=petition, **kwargs))
+    pack = build.handin_pack_build(pack=HandinPackFactory(petition=petition, **kwargs))
     assert pack.state == HandinPackState.READY
     return pdf_text(file_path(pack.pdf_file))
 
@@ -116,7 +116,7 @@ def test_every_page_has_the_title_at_the_top_and_page_n_of_m_at_the_foot(petitio
     settings.UNDERSIGNED_HANDIN_PAGES_PER_PART = 1  # several parts, joined
     for n in range(100):
         SignatureFactory(petition=petition, name=f"Signer Number{n}")
-    pack = services.handin_pack_build(pack=HandinPackFactory(petition=petition))
+    pack = build.handin_pack_build(pack=HandinPackFactory(petition=petition))
     pages = pdf_text(file_path(pack.pdf_file)).split("\f")[: pack.pdf_pages]
     assert pack.pdf_pages == 4  # the cover, then 41 + 45 + 14 rows
     for number, page in enumerate(pages, start=1):
@@ -130,7 +130,7 @@ def test_the_list_can_be_laid_out_in_worker_processes(petition, settings):
     settings.UNDERSIGNED_HANDIN_PDF_PROCESSES = 2
     for n in range(50):
         SignatureFactory(petition=petition, name=f"Signer Number{n}")
-    pack = services.handin_pack_build(pack=HandinPackFactory(petition=petition))
+    pack = build.handin_pack_build(pack=HandinPackFactory(petition=petition))
     text = words(pdf_text(file_path(pack.pdf_file)))
     assert pack.pdf_pages == 3
     assert text.index("1 Signer Number0") < text.index("42 Signer Number41")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.factories import HandinPackFactory, PetitionPageFactory, SignatureFactory
 from tests.handin.conftest import file_path
-from undersigned.handin import services
+from undersigned.handin import build, services
 from undersigned.handin.models import HandinPack, HandinPackStage, HandinPackState
 from undersigned.petitions.models import PetitionPage, PetitionState
 from undersigned.site.errors import ApplicationError
@@ -24,7 +24,7 @@ def read_csv(pack: HandinPack) -> list[list[str]]:
 
 def built(petition, **kwargs) -> HandinPack:
     pack = HandinPackFactory(petition=petition, **kwargs)
-    return services.handin_pack_build(pack=pack)
+    return build.handin_pack_build(pack=pack)
 
 
 def test_a_pack_queued_from_the_admin_is_built_by_the_task_and_ends_ready(
@@ -86,9 +86,9 @@ def test_the_csv_disarms_formulas_typed_into_the_sign_form(petition):
 
 def test_a_pack_lists_only_what_was_signed_before_it_started(signed_petition):
     pack = HandinPackFactory(petition=signed_petition)
-    assert services.handin_pack_start(pack=pack)
+    assert build.handin_pack_start(pack=pack)
     SignatureFactory(petition=signed_petition, name="Late Comer")
-    services.handin_pack_csv_write(pack=pack)
+    build.handin_pack_csv_write(pack=pack)
     names = [row[1] for row in read_csv(pack)[1:]]
     assert names == ["Grace Hopper", "Alan Turing", "Mary Seacole"]
 
@@ -96,7 +96,7 @@ def test_a_pack_lists_only_what_was_signed_before_it_started(signed_petition):
 def test_a_pack_is_built_once_even_if_its_task_runs_twice(signed_petition):
     pack = built(signed_petition)
     first_csv = pack.csv_file.name
-    again = services.handin_pack_build(pack=HandinPack.objects.get(pk=pack.pk))
+    again = build.handin_pack_build(pack=HandinPack.objects.get(pk=pack.pk))
     assert again.state == HandinPackState.READY
     assert again.csv_file.name == first_csv
 
@@ -122,7 +122,7 @@ def test_a_build_that_cannot_go_ahead_is_recorded_as_failed_with_the_reason(sign
         personal_data_purged_at=timezone.now()
     )
     with pytest.raises(ApplicationError):
-        services.handin_pack_build(pack=pack)
+        build.handin_pack_build(pack=pack)
     pack.refresh_from_db()
     assert pack.state == HandinPackState.FAILED
     assert "personal data has been removed" in pack.error

@@ -13,14 +13,14 @@ from django.utils import timezone
 
 from tests.factories import HandinPackFactory
 from tests.html_forms import find_form, form_submit, post_with_page_token
-from undersigned.handin import services
+from undersigned.handin import build
 from undersigned.handin.models import HandinPack, HandinPackState
 from undersigned.petitions.models import PetitionPage, PetitionState
 
 
 @pytest.fixture
 def ready_pack(signed_petition):
-    return services.handin_pack_build(pack=HandinPackFactory(petition=signed_petition))
+    return build.handin_pack_build(pack=HandinPackFactory(petition=signed_petition))
 
 
 def download_url(pack: HandinPack, kind: str = "pdf") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from undersigned.handin import services
+from undersigned.handin import build
 from undersigned.handin.models import HandinPack
 
 
@@ -12,4 +12,4 @@ from undersigned.handin.models import HandinPack
 def handin_pack_build_task(*, pack_id: int) -> None:
     pack = HandinPack.objects.select_related("petition").filter(pk=pack_id).first()
     if pack is not None:  # deleted before the worker got to it
-        services.handin_pack_build(pack=pack)
+        build.handin_pack_build(pack=pack)
