@@ -24,7 +24,7 @@ from tests.factories import (
 from tests.supporters.backends import CrashingEmailBackend
 from undersigned.petitions.models import SignatureState
 from undersigned.site.errors import ApplicationError
-from undersigned.supporters import services
+from undersigned.supporters import sending, services, tasks
 from undersigned.supporters.models import (
     ConsentSource,
     DeliveryState,
@@ -137,7 +137,7 @@ def test_running_a_batch_again_sends_nobody_a_second_email(
     ids = list(UpdateDelivery.objects.filter(update=update).values_list("pk", flat=True))
     PetitionUpdate.objects.filter(pk=update.pk).update(state=UpdateState.SENDING)
 
-    assert services.update_deliveries_send(update=update, delivery_ids=ids) == 0
+    assert sending.update_deliveries_send(update=update, delivery_ids=ids) == 0
     assert recipients() == audience
 
 
@@ -153,7 +153,7 @@ def test_two_workers_on_the_same_batch_send_each_email_once():
     with override_settings(
         TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     ):
-        services.update_deliveries_schedule(update=update)
+        sending.update_deliveries_schedule(update=update, batches_enqueue=tasks.batches_enqueue)
     ids = list(UpdateDelivery.objects.filter(update=update).values_list("pk", flat=True))
     start = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -161,7 +161,7 @@ def test_two_workers_on_the_same_batch_send_each_email_once():
     def worker() -> None:
         try:
             start.wait()
-            services.update_deliveries_send(update=update, delivery_ids=ids)
+            sending.update_deliveries_send(update=update, delivery_ids=ids)
         except BaseException as error:  # reported below, in the test's thread
             errors.append(error)
         finally:
@@ -186,7 +186,8 @@ def test_someone_who_unsubscribes_while_an_update_is_going_out_is_not_sent_it(
 ):
     update = PetitionUpdateFactory(petition=petition, state=UpdateState.QUEUED)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.update_deliveries_schedule(update=update)  # recipients fixed, batches queued
+        # Recipients fixed, batches queued.
+        sending.update_deliveries_schedule(update=update, batches_enqueue=tasks.batches_enqueue)
     services.supporter_unsubscribe(
         email="yes1@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
     )
@@ -255,7 +256,9 @@ def test_batches_are_spread_out_in_time_to_keep_to_the_mail_servers_rate(
     before = timezone.now()
 
     with django_capture_on_commit_callbacks(execute=True):
-        batches = services.update_deliveries_schedule(update=update)
+        batches = sending.update_deliveries_schedule(
+            update=update, batches_enqueue=tasks.batches_enqueue
+        )
 
     results = [
         result
@@ -281,7 +284,7 @@ def test_a_batch_paces_itself_to_the_rate(petition, organiser, settings):
     PetitionUpdate.objects.filter(pk=update.pk).update(recipient_total=3)
 
     started = time.monotonic()
-    sent = services.update_deliveries_send(update=update, delivery_ids=ids)
+    sent = sending.update_deliveries_send(update=update, delivery_ids=ids)
 
     assert sent == 3
     assert time.monotonic() - started >= 0.2

@@ -1,6 +1,7 @@
-"""Writes for supporters: the consent ledger, unsubscribing, and emailing updates to signers.
+"""Writes for supporters: the consent ledger, unsubscribing, and writing and sending updates.
 
-Sending an update is at most once per person. Each delivery row is claimed (``pending`` ->
+The sending itself is done by the background tasks through ``supporters.sending``: an
+update goes at most once per person. Each delivery row is claimed (``pending`` ->
 ``sending``) by a conditional UPDATE that only one worker can win, the mail server is
 called, and only then is the row marked ``sent``. If the mail server fails, the claim is
 released and the batch stops; sending again (a retry, or "Resume sending" in the admin)
@@ -11,24 +12,19 @@ rather than retried, because it may already have arrived.
 
 from __future__ import annotations
 
-import datetime
 import smtplib
-import time
 import unicodedata
 from functools import partial
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from undersigned.petitions.models import PetitionPage, Signature
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_text
-from undersigned.supporters import emails, selectors
+from undersigned.supporters import emails, selectors, tasks
 from undersigned.supporters.consent import ConsentMessages, email_normalise
 from undersigned.supporters.models import (
     ConsentEvent,
@@ -40,12 +36,7 @@ from undersigned.supporters.models import (
     UpdateDelivery,
     UpdateState,
 )
-
-# A delivery whose mail-server call fails this many times is given up on.
-MAX_ATTEMPTS = 3
-# A claim older than this belongs to a worker that died mid-send.
-CLAIM_TIMEOUT = datetime.timedelta(minutes=10)
-CREATE_CHUNK = 2000
+from undersigned.supporters.sending import update_lock
 
 
 class UpdateMessages:
@@ -167,10 +158,6 @@ def _update_clean(*, subject: str, body: str) -> tuple[str, str]:
     return subject, body
 
 
-def _update_lock(update: PetitionUpdate) -> PetitionUpdate:
-    return PetitionUpdate.objects.select_for_update().select_related("petition").get(pk=update.pk)
-
-
 @transaction.atomic
 def petition_update_create(
     *,
@@ -191,7 +178,7 @@ def petition_update_edit(
     *, update: PetitionUpdate, petition: PetitionPage, subject: str, body: str
 ) -> PetitionUpdate:
     """Change a draft. Raises :class:`ApplicationError` once it has been sent."""
-    update = _update_lock(update)
+    update = update_lock(update)
     if not update.is_draft:
         raise ApplicationError(str(UpdateMessages.NOT_DRAFT), extra={"state": update.state})
     update.subject, update.body = _update_clean(subject=subject, body=body)
@@ -203,7 +190,7 @@ def petition_update_edit(
 @transaction.atomic
 def petition_update_delete(*, update: PetitionUpdate) -> None:
     """Throw away a draft. A sent update stays, as the record of what signers were sent."""
-    update = _update_lock(update)
+    update = update_lock(update)
     if not update.is_draft:
         raise ApplicationError(str(UpdateMessages.NOT_DRAFT), extra={"state": update.state})
     update.delete()
@@ -238,7 +225,7 @@ def petition_update_send(*, update: PetitionUpdate, user: AbstractBaseUser) -> P
     The background task fixes the list of recipients and sends in batches; this only checks
     that there is someone to send to and that the update has not gone already.
     """
-    update = _update_lock(update)
+    update = update_lock(update)
     if not update.is_draft:
         raise ApplicationError(str(UpdateMessages.ALREADY_SENT), extra={"state": update.state})
     if not selectors.update_recipient_count(petition=update.petition):
@@ -247,189 +234,15 @@ def petition_update_send(*, update: PetitionUpdate, user: AbstractBaseUser) -> P
     update.queued_at = timezone.now()
     update.queued_by = user
     update.save(update_fields=["state", "queued_at", "queued_by"])
-    transaction.on_commit(partial(_schedule_enqueue, update.pk))
+    transaction.on_commit(partial(tasks.supporters_email_update.enqueue, update_id=update.pk))
     return update
 
 
 @transaction.atomic
 def petition_update_resume(*, update: PetitionUpdate) -> PetitionUpdate:
     """Start sending again after a failure: only the emails that have not gone are sent."""
-    update = _update_lock(update)
+    update = update_lock(update)
     if update.state not in (UpdateState.QUEUED, UpdateState.SENDING):
         raise ApplicationError(str(UpdateMessages.NOT_SENDING), extra={"state": update.state})
-    transaction.on_commit(partial(_schedule_enqueue, update.pk))
+    transaction.on_commit(partial(tasks.supporters_email_update.enqueue, update_id=update.pk))
     return update
-
-
-def _schedule_enqueue(update_id: int) -> None:
-    from undersigned.supporters import tasks
-
-    tasks.supporters_email_update.enqueue(update_id=update_id)
-
-
-def seconds_per_email() -> float:
-    return 60.0 / max(1, settings.UNDERSIGNED_EMAIL_RATE_PER_MINUTE)
-
-
-def batch_size() -> int:
-    return max(
-        1, min(settings.UNDERSIGNED_EMAIL_BATCH_SIZE, settings.UNDERSIGNED_EMAIL_RATE_PER_MINUTE)
-    )
-
-
-def _deliveries_create(update: PetitionUpdate) -> int:
-    emails_iter = selectors.update_recipient_emails(petition=update.petition).iterator(
-        chunk_size=CREATE_CHUNK
-    )
-    chunk: list[UpdateDelivery] = []
-    for email in emails_iter:
-        chunk.append(UpdateDelivery(update=update, email=email))
-        if len(chunk) >= CREATE_CHUNK:
-            UpdateDelivery.objects.bulk_create(chunk, ignore_conflicts=True)
-            chunk = []
-    if chunk:
-        UpdateDelivery.objects.bulk_create(chunk, ignore_conflicts=True)
-    return UpdateDelivery.objects.filter(update=update).count()
-
-
-def update_deliveries_schedule(*, update: PetitionUpdate) -> int:
-    """Split what is left to send of ``update`` into batches on the task queue.
-
-    The first run fixes the recipients (one delivery row per address). Batches are spread
-    out in time (``run_after``) so that together they keep to the mail server's rate; each
-    also paces itself. Safe to run again: it only schedules rows still waiting. Returns the
-    number of batches queued.
-    """
-    with transaction.atomic():
-        update = _update_lock(update)
-        if update.state == UpdateState.QUEUED:
-            update.recipient_total = _deliveries_create(update)
-            update.state = UpdateState.SENDING
-            update.save(update_fields=["recipient_total", "state"])
-        elif update.state != UpdateState.SENDING:
-            return 0
-        UpdateDelivery.objects.filter(
-            update=update,
-            state=DeliveryState.SENDING,
-            claimed_at__lt=timezone.now() - CLAIM_TIMEOUT,
-        ).update(
-            state=DeliveryState.FAILED,
-            error="Interrupted while sending: it may have gone, so it was not sent again.",
-        )
-        waiting = list(
-            UpdateDelivery.objects.filter(update=update, state=DeliveryState.PENDING)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if not waiting:
-            _update_finish_if_done(update)
-            return 0
-        size = batch_size()
-        batches = [waiting[i : i + size] for i in range(0, len(waiting), size)]
-        transaction.on_commit(partial(_batches_enqueue, update.pk, batches))
-    return len(batches)
-
-
-def _batches_enqueue(update_id: int, batches: list[list[int]]) -> None:
-    from undersigned.supporters import tasks
-
-    task = tasks.supporter_email_update
-    defers = task.get_backend().supports_defer
-    start = timezone.now()
-    offset = 0.0
-    for batch in batches:
-        if defers and offset:
-            run_after = start + datetime.timedelta(seconds=offset)
-            task.using(run_after=run_after).enqueue(update_id=update_id, delivery_ids=batch)
-        else:
-            task.enqueue(update_id=update_id, delivery_ids=batch)
-        offset += len(batch) * seconds_per_email()
-
-
-def _delivery_claim(*, update: PetitionUpdate, delivery_id: int) -> UpdateDelivery | None:
-    claimed = UpdateDelivery.objects.filter(
-        pk=delivery_id, update=update, state=DeliveryState.PENDING
-    ).update(state=DeliveryState.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
-    if claimed != 1:
-        return None  # sent, skipped or being sent by someone else
-    return UpdateDelivery.objects.get(pk=delivery_id)
-
-
-def _delivery_close(delivery: UpdateDelivery, *, state: str, error: str = "") -> None:
-    UpdateDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
-        state=state, error=error[:500]
-    )
-
-
-def _delivery_mark_sent(*, update: PetitionUpdate, delivery: UpdateDelivery) -> None:
-    with transaction.atomic():
-        marked = UpdateDelivery.objects.filter(pk=delivery.pk, state=DeliveryState.SENDING).update(
-            state=DeliveryState.SENT, sent_at=timezone.now(), error=""
-        )
-        if marked:
-            PetitionUpdate.objects.filter(pk=update.pk).update(sent_count=F("sent_count") + 1)
-
-
-def _update_finish_if_done(update: PetitionUpdate) -> bool:
-    unfinished = UpdateDelivery.objects.filter(
-        update=update, state__in=[DeliveryState.PENDING, DeliveryState.SENDING]
-    )
-    if unfinished.exists():
-        return False
-    return bool(
-        PetitionUpdate.objects.filter(pk=update.pk, state=UpdateState.SENDING).update(
-            state=UpdateState.SENT, sent_at=timezone.now()
-        )
-    )
-
-
-def update_deliveries_send(*, update: PetitionUpdate, delivery_ids: list[int]) -> int:
-    """Email one batch of an update, each address at most once, at the configured rate.
-
-    Not one transaction on purpose: each claim and each "sent" must be committed as it
-    happens, or a crash would forget them and a retry would send again. A mail-server
-    error releases the claim on that address and stops the batch (the error propagates so
-    the task shows as failed); an address the server refuses outright is marked failed and
-    the batch goes on. Returns how many emails were sent.
-    """
-    update = PetitionUpdate.objects.select_related("petition").get(pk=update.pk)
-    if update.state != UpdateState.SENDING:
-        return 0
-    sender = emails.update_sender(update=update)
-    spacing = seconds_per_email()
-    sent = 0
-    last_send: float | None = None
-    with get_connection() as connection:
-        for delivery_id in delivery_ids:
-            delivery = _delivery_claim(update=update, delivery_id=delivery_id)
-            if delivery is None:
-                continue
-            if not selectors.supporter_wants_updates(
-                email=delivery.email, petition=update.petition_id
-            ):
-                _delivery_close(
-                    delivery, state=DeliveryState.SKIPPED, error="No longer wants updates."
-                )
-                continue
-            if last_send is not None:
-                time.sleep(max(0.0, spacing - (time.monotonic() - last_send)))
-            last_send = time.monotonic()
-            try:
-                emails.update_message(
-                    update=update, email=delivery.email, sender=sender, connection=connection
-                ).send()
-            except smtplib.SMTPRecipientsRefused as error:
-                _delivery_close(delivery, state=DeliveryState.FAILED, error=str(error))
-                continue
-            except Exception as error:
-                gave_up = delivery.attempts >= MAX_ATTEMPTS
-                _delivery_close(
-                    delivery,
-                    state=DeliveryState.FAILED if gave_up else DeliveryState.PENDING,
-                    error=f"{type(error).__name__}: {error}",
-                )
-                raise
-            _delivery_mark_sent(update=update, delivery=delivery)
-            sent += 1
-    _update_finish_if_done(update)
-    return sent
