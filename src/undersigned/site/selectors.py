@@ -11,6 +11,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search.query import PlainText
 
+from undersigned.site.sanitise import rich_text_html_clean
+
 # The fields, by name, in which page types of any app keep a short account of themselves
 # (a petition's summary, a story's standfirst, a section's introduction), in order of preference.
 PAGE_SUMMARY_FIELDS = ("summary", "standfirst", "intro", "description")
@@ -52,4 +54,7 @@ def _summary_text(page: Page, field_name: str) -> str:
     except FieldDoesNotExist:
         return ""
     value = str(getattr(page, field_name) or "")
-    return html.unescape(strip_tags(value)) if isinstance(field, RichTextField) else value
+    if not isinstance(field, RichTextField):
+        return value
+    # Cleaned first, as the page shows it: a script's or style's text is not description.
+    return html.unescape(strip_tags(rich_text_html_clean(value)))
