@@ -12,8 +12,8 @@ from django.test import Client
 
 from tests.factories import PetitionPageFactory, site_home
 from tests.html_forms import form_submit
-from undersigned.site.caching import forget_everything
 from undersigned.site.organisers import ORGANISERS_GROUP_NAME, organisers_group_ensure
+from undersigned.speed.caching import forget_everything
 
 __all__ = ["ORGANISER_PASSWORD", "form_submit"]
 

@@ -15,8 +15,8 @@ from tests.factories import PetitionPageFactory, SupporterSignatureFactory
 from undersigned.contact.models import ContactPage
 from undersigned.news.models import NewsStoryPage
 from undersigned.petitions.models import PetitionState
-from undersigned.site.caching import forget_everything
 from undersigned.site.models import HomePage, LinkPage
+from undersigned.speed.caching import forget_everything
 from undersigned.supporters.unsubscribe import unsubscribe_url
 
 pytestmark = pytest.mark.browser

@@ -25,7 +25,7 @@ from django.test import Client, RequestFactory
 
 from tests.factories import PostcodeFactory, sign_url
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
-from undersigned.petitions.sign_fast_path import SignFastPath
+from undersigned.speed.sign_fast_path import SignFastPath
 
 # Committed as in production; the data that migrations made is put back afterwards.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -19,9 +19,9 @@ from django.db import close_old_connections
 from django.test import Client, RequestFactory
 
 from tests.factories import ContactPageFactory, sign_url
-from undersigned.petitions.sign_fast_path import SignFastPath
 from undersigned.site.outages import server_error
 from undersigned.site.views import bad_request
+from undersigned.speed.sign_fast_path import SignFastPath
 
 pytestmark = pytest.mark.django_db
 

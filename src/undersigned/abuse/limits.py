@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from undersigned.abuse import store
 from undersigned.abuse.models import AbuseSettings
 from undersigned.abuse.suspicion import RateLimitCheck, SuspectReason
-from undersigned.site.caching import cached_forget, kept_in_process
+from undersigned.speed.caching import cached_forget, kept_in_process
 
 if TYPE_CHECKING:
     from undersigned.petitions.models import PetitionPage

@@ -1,5 +1,5 @@
 """WSGI entry point used by gunicorn (``undersigned serve``): Django, with sign-form POSTs
-taken first by :class:`~undersigned.petitions.sign_fast_path.SignFastPath` when it can."""
+taken first by :class:`~undersigned.speed.sign_fast_path.SignFastPath` when it can."""
 
 import os
 
@@ -9,6 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undersigned.config.settings.pro
 
 django_application = get_wsgi_application()
 
-from undersigned.petitions.sign_fast_path import SignFastPath  # noqa: E402 (after setup)
+from undersigned.speed.sign_fast_path import SignFastPath  # noqa: E402 (after setup)
 
 application = SignFastPath(django_application)

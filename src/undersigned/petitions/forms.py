@@ -7,7 +7,7 @@ empty values, so the page's HTML stays the same for everyone.
 What each field's value becomes, and which combinations are refused, are plain functions
 here: :class:`SignatureForm` calls them to word its messages, and :func:`signature_data_read`
 calls them to take a submission without building a form (see
-:mod:`undersigned.petitions.sign_fast_path`), so the two cannot disagree.
+:mod:`undersigned.speed.sign_fast_path`), so the two cannot disagree.
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ from undersigned.petitions.models import (
 from undersigned.petitions.share_card import ShareCard
 from undersigned.places.maps import WardMap, ward_map
 from undersigned.places.models import Constituency, Ward, WardBoundary
-from undersigned.site.caching import cached_briefly, cached_forget, kept_in_process
 from undersigned.site.models import SiteSettings
+from undersigned.speed.caching import cached_briefly, cached_forget, kept_in_process
 
 
 def petition_list_published(*, parent: PetitionIndexPage | None = None) -> QuerySet[PetitionPage]:

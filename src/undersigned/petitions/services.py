@@ -35,7 +35,7 @@ from undersigned.places.postcodes import find_postcode, normalise_postcode
 from undersigned.places.selectors import postcode_lookup
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_multiline, clean_text
-from undersigned.site.write_queue import write_turn
+from undersigned.speed.write_queue import write_turn
 from undersigned.supporters.consent import consent_record_given, updates_consent_wording
 
 

@@ -30,11 +30,11 @@ from undersigned.petitions import selectors, services, share_card
 from undersigned.petitions.forms import SignatureForm
 from undersigned.petitions.models import PetitionIndexPage, PetitionPage, PetitionState
 from undersigned.petitions.selectors import AreaCount
-from undersigned.site.caching import cached_briefly
 from undersigned.site.errors import ApplicationError
 from undersigned.site.http import client_ip
 from undersigned.site.models import SiteSettings
 from undersigned.site.page_views import page_view
+from undersigned.speed.caching import cached_briefly
 from undersigned.supporters.consent import updates_consent_wording
 
 

@@ -63,7 +63,7 @@ MIDDLEWARE = [
     # Before anything reads a POST's body: a form not in UTF-8 gets the 400 page.
     "undersigned.site.form_encoding.FormEncodingMiddleware",
     # Early, so that a copy of a public page skips everything below (see its docstring).
-    "undersigned.site.page_cache.PageCacheMiddleware",
+    "undersigned.speed.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # LocaleMiddleware goes here when the site has more than one language (see LANGUAGES).
     "django.middleware.common.CommonMiddleware",
@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "undersigned.site.routing.PageRouteCacheMiddleware",
+    "undersigned.speed.routing.PageRouteCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -66,7 +66,7 @@ def database_config(default_sqlite_path: Path) -> dict[str, Any]:
         }
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # Django's backend, with a health check that needs no round trip.
-        config["ENGINE"] = "undersigned.site.postgresql"
+        config["ENGINE"] = "undersigned.speed.postgresql"
         config["CONN_HEALTH_CHECKS"] = True
     else:
         config["CONN_HEALTH_CHECKS"] = True

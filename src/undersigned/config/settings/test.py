@@ -21,9 +21,9 @@ STATIC_ROOT = Path(tempfile.gettempdir()) / "undersigned-test-static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 UNDERSIGNED_COUNT_CACHE_SECONDS = 0
-UNDERSIGNED_PAGE_CACHE_SECONDS = 0  # tests/site/test_page_cache.py turns it on
+UNDERSIGNED_PAGE_CACHE_SECONDS = 0  # tests/speed/test_page_cache.py turns it on
 # Remembered routes outlive a test's rolled-back pages (SQLite reuses their ids): off, and
-# tests/site/test_routing.py turns them on.
+# tests/speed/test_routing.py turns them on.
 UNDERSIGNED_ROUTE_CACHE_SECONDS = 0
 UNDERSIGNED_EMAIL_RATE_PER_MINUTE = 6_000_000  # no waiting between emails in tests
 WAGTAILADMIN_BASE_URL = "http://testserver"

@@ -68,12 +68,12 @@ PASSIVE_MIDDLEWARES = {
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses forms in another character set, which this path leaves to Django.
     "undersigned.site.form_encoding.FormEncodingMiddleware",
-    "undersigned.site.page_cache.PageCacheMiddleware",
+    "undersigned.speed.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "undersigned.site.routing.PageRouteCacheMiddleware",
+    "undersigned.speed.routing.PageRouteCacheMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
 }

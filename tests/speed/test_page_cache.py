@@ -17,8 +17,8 @@ from django.test import Client, RequestFactory
 
 from tests.factories import PetitionPageFactory
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
-from undersigned.site.page_cache import PageCacheMiddleware
 from undersigned.site.security import CSPNonce
+from undersigned.speed.page_cache import PageCacheMiddleware
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from undersigned.site import caching
-from undersigned.site.caching import cached_briefly, cached_forget, kept_in_process
+from undersigned.speed import caching
+from undersigned.speed.caching import cached_briefly, cached_forget, kept_in_process
 
 
 def counter():

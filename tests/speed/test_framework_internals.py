@@ -32,11 +32,11 @@ from django.utils.functional import cached_property
 from wagtail import views as wagtail_views
 from wagtail.models import Page, PageViewRestriction, Site
 
-FAST_PATH = "undersigned.petitions.sign_fast_path"
-ROUTING = "undersigned.site.routing"
-PAGE_CACHE = "undersigned.site.page_cache"
-WRITE_QUEUE = "undersigned.site.write_queue"
-POSTGRESQL = "undersigned.site.postgresql.base"
+FAST_PATH = "undersigned.speed.sign_fast_path"
+ROUTING = "undersigned.speed.routing"
+PAGE_CACHE = "undersigned.speed.page_cache"
+WRITE_QUEUE = "undersigned.speed.write_queue"
+POSTGRESQL = "undersigned.speed.postgresql.base"
 SIGNATURE_INSERT = "undersigned.petitions.signature_insert"
 
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from tests.factories import PetitionPageFactory, PostcodeFactory, sign_url
 from undersigned.petitions.forms import SignatureForm, signature_data_read
 from undersigned.petitions.models import Signature, SignatureState, SuspectReason
-from undersigned.petitions.sign_fast_path import SignFastPath
+from undersigned.speed.sign_fast_path import SignFastPath
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from undersigned.site.write_queue import write_turn
+from undersigned.speed.write_queue import write_turn
 
 sqlite_only = pytest.mark.skipif(
     connection.vendor != "sqlite", reason="PostgreSQL has no single write lock to queue for"

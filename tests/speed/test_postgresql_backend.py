@@ -20,7 +20,7 @@ on_postgresql = pytest.mark.skipif(
 def kept_connection(db):
     """A second connection to the test database, as a worker keeps one between requests."""
     config = {**connection.settings_dict, "CONN_HEALTH_CHECKS": True, "CONN_MAX_AGE": 60}
-    wrapper = load_backend("undersigned.site.postgresql").DatabaseWrapper(config, alias="kept")
+    wrapper = load_backend("undersigned.speed.postgresql").DatabaseWrapper(config, alias="kept")
     wrapper.ensure_connection()
     yield wrapper
     wrapper.close()
@@ -37,7 +37,7 @@ def test_the_site_uses_it_for_postgresql_urls(monkeypatch, tmp_path):
 
     config = database_config(tmp_path / "unused.sqlite3")
 
-    assert config["ENGINE"] == "undersigned.site.postgresql"
+    assert config["ENGINE"] == "undersigned.speed.postgresql"
     assert config["CONN_HEALTH_CHECKS"] is True
 
 
