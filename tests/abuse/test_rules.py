@@ -17,8 +17,8 @@ from undersigned.abuse.models import InvalidationRule, RuleInvalidation, RuleKin
 from undersigned.petitions import selectors as petition_selectors
 from undersigned.petitions import services as petition_services
 from undersigned.petitions.models import Signature, SignatureState
+from undersigned.petitions.services import ANONYMISED_FIELDS
 from undersigned.site.errors import ApplicationError
-from undersigned.supporters.retention import ANONYMISED_FIELDS
 
 NOON = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.UTC)
 

@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
 
 from tests.factories import PetitionPageFactory, SignatureFactory
 from undersigned.petitions import selectors, services
@@ -428,3 +430,83 @@ def test_a_handed_in_petition_cannot_be_closed_again(home):
         services.petition_close(petition=petition)
 
     assert PetitionPage.objects.get(pk=petition.pk).state == PetitionState.HANDED_IN
+
+
+@pytest.mark.django_db
+def test_withdrawing_updates_stops_only_that_address_on_that_petition_and_returns_the_latest(
+    petition,
+):
+    now = timezone.now()
+    latest = SignatureFactory(
+        petition=petition,
+        email="ada@example.org",
+        wants_updates=True,
+        consented_at=now,
+        consent_text="Keep me posted",
+    )
+    first = SignatureFactory(
+        petition=petition,
+        email="ada@example.org",
+        wants_updates=True,
+        consented_at=now - timedelta(days=2),
+        state=SignatureState.DUPLICATE,
+        duplicate_of=latest,
+    )
+    someone_else = SignatureFactory(
+        petition=petition, email="grace@example.org", wants_updates=True, consented_at=now
+    )
+    elsewhere = SignatureFactory(
+        petition=PetitionPageFactory(),
+        email="ada@example.org",
+        wants_updates=True,
+        consented_at=now,
+    )
+
+    withdrawn = services.signatures_updates_withdraw(petition=petition, email="ada@example.org")
+
+    assert withdrawn.pk == latest.pk
+    assert withdrawn.consent_text == "Keep me posted"
+    for signature in (first, latest):
+        signature.refresh_from_db()
+        assert (signature.wants_updates, signature.consented_at) == (False, None)
+    assert Signature.objects.get(pk=someone_else.pk).wants_updates
+    assert Signature.objects.get(pk=elsewhere.pk).wants_updates
+    assert services.signatures_updates_withdraw(petition=petition, email="ada@example.org") is None
+
+
+@pytest.mark.django_db
+def test_anonymising_signatures_goes_in_batches_and_keeps_the_count(petition):
+    signatures = SignatureFactory.create_batch(3, petition=petition, ip_hash="abc")
+    other = SignatureFactory(petition=PetitionPageFactory(), ip_hash="abc")
+    before = count(petition)
+    now = timezone.now()
+
+    assert services.signatures_anonymise(petition_id=petition.pk, now=now, limit=2) == 2
+    assert services.signatures_anonymise(petition_id=petition.pk, now=now, limit=2) == 1
+    assert services.signatures_anonymise(petition_id=petition.pk, now=now, limit=2) == 0
+
+    for signature in signatures:
+        signature.refresh_from_db()
+        assert signature.anonymised_at == now
+        assert (signature.name, signature.email, signature.postcode, signature.ip_hash) == (
+            ("",) * 4
+        )
+    assert Signature.objects.get(pk=other.pk).anonymised_at is None
+    assert count(petition) == before
+
+
+@pytest.mark.django_db
+def test_deleting_signatures_drops_their_history_and_the_petition_counts_them_no_more(
+    petition, settings, django_capture_on_commit_callbacks
+):
+    settings.UNDERSIGNED_COUNT_CACHE_SECONDS = 60
+    gone, kept = SignatureFactory.create_batch(2, petition=petition)
+    assert count(petition) == 2
+    log(instance=gone, action="wagtail.edit")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.signatures_delete(signatures=[gone]) == 1
+
+    assert list(Signature.objects.filter(petition=petition)) == [kept]
+    assert not ModelLogEntry.objects.filter(object_id=str(gone.pk)).exists()
+    assert count(petition) == 1

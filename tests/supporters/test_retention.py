@@ -20,6 +20,7 @@ from tests.factories import EnquiryFactory, PetitionPageFactory, SignatureFactor
 from undersigned.contact.models import Enquiry, EnquiryStatus
 from undersigned.petitions import selectors
 from undersigned.petitions.models import PetitionPage, PetitionState, Signature, SignatureState
+from undersigned.petitions.services import ANONYMISED_FIELDS
 from undersigned.site.models import SiteSettings
 from undersigned.supporters import retention
 from undersigned.supporters.models import ErasureKind, ErasureRecord
@@ -177,7 +178,7 @@ def test_running_again_changes_nothing_and_records_nothing_more(signed_petition)
 def test_a_run_stopped_half_way_is_finished_by_the_next(signed_petition, monkeypatch):
     _finish(signed_petition, handed_in_at=NOW - datetime.timedelta(days=200))
     Signature.objects.filter(pk__in=Signature.objects.order_by("pk").values("pk")[:2]).update(
-        **retention.ANONYMISED_FIELDS, anonymised_at=NOW
+        **ANONYMISED_FIELDS, anonymised_at=NOW
     )
     monkeypatch.setattr(retention, "BATCH_SIZE", 2)
 

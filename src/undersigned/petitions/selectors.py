@@ -148,6 +148,11 @@ def signature_count(*, petition: PetitionPage) -> int:
     return count
 
 
+def signature_count_anonymised(*, petition: PetitionPage) -> int:
+    """Signatures of ``petition`` whose personal details have been removed, in any state."""
+    return Signature.objects.filter(petition=petition, anonymised_at__isnull=False).count()
+
+
 def signature_count_forget(*, petition: PetitionPage) -> None:
     """Drop the cached count so that the next read counts again (after moderation)."""
     cache.delete(_count_cache_key(petition.pk))

@@ -1,5 +1,6 @@
 """Writes for petitions: signing, closing (by hand or by date), reopening, handing in,
-pausing, and moderating signatures."""
+pausing, moderating signatures, and the privacy writes other apps ask for (withdrawing
+consent to updates, anonymising and deleting signatures)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime
 import hashlib
 import hmac
 import unicodedata
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
@@ -34,6 +36,7 @@ from undersigned.petitions.signature_insert import RateLimitCheck, SignatureInse
 from undersigned.places.postcodes import find_postcode, normalise_postcode
 from undersigned.places.selectors import postcode_lookup
 from undersigned.site.errors import ApplicationError
+from undersigned.site.history import log_entries_forget
 from undersigned.site.text import clean_multiline, clean_text
 from undersigned.speed.write_queue import write_turn
 from undersigned.supporters.consent import consent_record_given, updates_consent_wording
@@ -528,3 +531,81 @@ def signature_restore(*, signature: Signature) -> Signature:
         to=SignatureState.COUNTED,
         refusal=_("Only invalidated or suspect signatures can be restored."),
     )
+
+
+# Privacy: what the supporters app asks of signatures (unsubscribing, retention, erasure)
+
+# What anonymising a signature leaves behind: no one can be identified from what remains,
+# while its state and area codes keep the count and the per-ward totals as they were.
+ANONYMISED_FIELDS = {
+    "name": "",
+    "name_key": "",
+    "address": "",
+    "postcode": "",
+    "email": "",
+    "ip_hash": "",
+    "wants_updates": False,
+    "consent_text": "",
+    "consent_version": "",
+    "consented_at": None,
+}
+
+
+@transaction.atomic
+def signatures_updates_withdraw(*, petition: PetitionPage, email: str) -> Signature | None:
+    """Stop every signature of ``petition`` made with ``email`` wanting updates.
+
+    ``email`` is already normalised. Returns the latest of them as it was before (its
+    consent wording is what the withdrawal is recorded against), or ``None`` if none wanted
+    updates.
+    """
+    signatures = list(
+        Signature.objects.select_for_update()
+        .filter(petition=petition, email=email, wants_updates=True)
+        .order_by("-consented_at", "-pk")
+    )
+    if not signatures:
+        return None
+    Signature.objects.filter(pk__in=[signature.pk for signature in signatures]).update(
+        wants_updates=False, consented_at=None
+    )
+    return signatures[0]
+
+
+@transaction.atomic
+def signatures_anonymise(*, petition_id: int, now: datetime.datetime, limit: int) -> int:
+    """Anonymise up to ``limit`` of the petition's signatures not yet anonymised, lowest
+    key first, in one transaction. Returns how many; 0 once none is left."""
+    ids = list(
+        Signature.objects.filter(petition_id=petition_id, anonymised_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        Signature.objects.filter(pk__in=ids).update(**ANONYMISED_FIELDS, anonymised_at=now)
+    return len(ids)
+
+
+@transaction.atomic
+def petition_personal_data_purged_mark(*, petition: PetitionPage, now: datetime.datetime) -> None:
+    """Stamp the petition as having had its signers' personal data removed at ``now``."""
+    # A queryset update: the timestamp is not content, so no page revision is made for it.
+    PetitionPage.objects.filter(pk=petition.pk).update(personal_data_purged_at=now)
+
+
+@transaction.atomic
+def signatures_delete(*, signatures: Sequence[Signature]) -> int:
+    """Delete ``signatures`` and the admin's history of them (its labels name the person).
+
+    The counts, breakdowns and maps of their petitions are forgotten once the deletion is
+    committed. Returns how many were deleted.
+    """
+    ids = [signature.pk for signature in signatures]
+    petitions = {signature.petition_id: signature.petition for signature in signatures}
+    log_entries_forget(model=Signature, pks=ids)
+    Signature.objects.filter(pk__in=ids).delete()
+    for petition in petitions.values():
+        transaction.on_commit(
+            lambda petition=petition: selectors.petition_counts_forget(petition=petition)
+        )
+    return len(ids)

@@ -23,26 +23,14 @@ from wagtail.models import Site
 
 from undersigned.contact import selectors as contact_selectors
 from undersigned.contact import services as contact_services
-from undersigned.petitions.models import PetitionPage, PetitionState, Signature
+from undersigned.petitions import selectors as petition_selectors
+from undersigned.petitions import services as petition_services
+from undersigned.petitions.models import PetitionPage, PetitionState
 from undersigned.site.models import SiteSettings
 from undersigned.supporters.models import ErasureKind, ErasureRecord
 from undersigned.supporters.services import supporter_records_anonymise
 
 BATCH_SIZE = 1000
-
-# What anonymising a signature leaves behind: no one can be identified from what remains.
-ANONYMISED_FIELDS = {
-    "name": "",
-    "name_key": "",
-    "address": "",
-    "postcode": "",
-    "email": "",
-    "ip_hash": "",
-    "wants_updates": False,
-    "consent_text": "",
-    "consent_version": "",
-    "consented_at": None,
-}
 
 
 @dataclass(frozen=True)
@@ -86,18 +74,6 @@ def petition_list_past_retention(*, cutoff: datetime.datetime) -> QuerySet[Petit
     )
 
 
-def _signatures_anonymise_batch(*, petition_id: int, now: datetime.datetime) -> int:
-    with transaction.atomic():
-        ids = list(
-            Signature.objects.filter(petition_id=petition_id, anonymised_at__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH_SIZE]
-        )
-        if ids:
-            Signature.objects.filter(pk__in=ids).update(**ANONYMISED_FIELDS, anonymised_at=now)
-    return len(ids)
-
-
 @transaction.atomic
 def _petition_mark_purged(*, petition_id: int, anonymised_now: int, now: datetime.datetime):
     """Stamp the petition and record the removal, once, even if two runs overlap."""
@@ -106,11 +82,10 @@ def _petition_mark_purged(*, petition_id: int, anonymised_now: int, now: datetim
         kind=ErasureKind.RETENTION, petition=petition
     ).exists()
     if not already_recorded:
-        anonymised = Signature.objects.filter(petition=petition, anonymised_at__isnull=False)
         ErasureRecord.objects.create(
             kind=ErasureKind.RETENTION,
             petition=petition,
-            signatures_affected=anonymised.count(),
+            signatures_affected=petition_selectors.signature_count_anonymised(petition=petition),
             performed_at=now,
         )
     elif anonymised_now:
@@ -123,8 +98,7 @@ def _petition_mark_purged(*, petition_id: int, anonymised_now: int, now: datetim
         )
     # The ledger keeps what was agreed and when, no longer whose address it was.
     supporter_records_anonymise(petition=petition)
-    # A queryset update: the timestamp is not content, so no page revision is made for it.
-    PetitionPage.objects.filter(pk=petition.pk).update(personal_data_purged_at=now)
+    petition_services.petition_personal_data_purged_mark(petition=petition, now=now)
 
 
 def signatures_anonymise_expired(*, now: datetime.datetime | None = None) -> int:
@@ -139,7 +113,9 @@ def signatures_anonymise_expired(*, now: datetime.datetime | None = None) -> int
     total = 0
     for petition_id in petition_list_past_retention(cutoff=cutoff).values_list("pk", flat=True):
         anonymised_now = 0
-        while batch := _signatures_anonymise_batch(petition_id=petition_id, now=now):
+        while batch := petition_services.signatures_anonymise(
+            petition_id=petition_id, now=now, limit=BATCH_SIZE
+        ):
             anonymised_now += batch
         _petition_mark_purged(petition_id=petition_id, anonymised_now=anonymised_now, now=now)
         total += anonymised_now

@@ -21,7 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from undersigned.petitions.models import PetitionPage, Signature
+from undersigned.petitions import services as petition_services
+from undersigned.petitions.models import PetitionPage
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_text
 from undersigned.supporters import emails, selectors, tasks
@@ -86,17 +87,9 @@ def supporter_unsubscribe(
     email = email_normalise(email)
     if not email:
         raise ApplicationError(str(UpdateMessages.EMAIL_INVALID))
-    signatures = list(
-        Signature.objects.select_for_update()
-        .filter(petition=petition, email=email, wants_updates=True)
-        .order_by("-consented_at", "-pk")
-    )
-    if not signatures:
+    latest = petition_services.signatures_updates_withdraw(petition=petition, email=email)
+    if latest is None:
         return None
-    latest = signatures[0]
-    Signature.objects.filter(pk__in=[signature.pk for signature in signatures]).update(
-        wants_updates=False, consented_at=None
-    )
     UpdateDelivery.objects.filter(
         update__petition=petition, email=email, state=DeliveryState.PENDING
     ).update(state=DeliveryState.SKIPPED, error="Unsubscribed before it was sent.")

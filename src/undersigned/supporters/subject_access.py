@@ -24,12 +24,11 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from undersigned.contact import services as contact_services
 from undersigned.contact.models import Enquiry
+from undersigned.petitions import services as petition_services
 from undersigned.petitions.models import PetitionPage, Signature
-from undersigned.petitions.selectors import petition_counts_forget
 from undersigned.petitions.services import name_key
 from undersigned.places.postcodes import normalise_postcode
 from undersigned.site.errors import ApplicationError
-from undersigned.site.history import log_entries_forget
 from undersigned.site.text import clean_text
 from undersigned.supporters.models import (
     ConsentEvent,
@@ -309,8 +308,8 @@ def personal_data_erase(
     """Delete everything held about ``subject`` and record that it happened, not about whom.
 
     One record per petition that lost signatures (so that its lower count can be explained)
-    and one for messages and other rows not tied to a petition. The cached counts of those
-    petitions are dropped once the deletion is committed.
+    and one for messages and other rows not tied to a petition. Petitions deletes the
+    signatures (and drops those petitions' cached counts once the deletion is committed).
     """
     note = clean_text(note)[: ErasureRecord._meta.get_field("note").max_length]
     _note_check(note, subject)
@@ -322,9 +321,7 @@ def personal_data_erase(
 
         other_removed = _ledger_forget(data=data, performed_by=performed_by)
 
-        signature_ids = [signature.pk for signature in data.signatures]
-        log_entries_forget(model=Signature, pks=signature_ids)
-        Signature.objects.filter(pk__in=signature_ids).delete()
+        signatures_deleted = petition_services.signatures_delete(signatures=data.signatures)
 
         enquiry_ids = [enquiry.pk for enquiry in data.enquiries]
         contact_services.enquiries_delete(pks=enquiry_ids)
@@ -350,12 +347,8 @@ def personal_data_erase(
                     note=_erasure_note(note, enquiries=len(enquiry_ids), other=other_removed),
                 )
             )
-        for petition in petitions.values():
-            transaction.on_commit(
-                lambda petition=petition: petition_counts_forget(petition=petition)
-            )
     return ErasureResult(
-        signatures_deleted=len(signature_ids),
+        signatures_deleted=signatures_deleted,
         enquiries_deleted=len(enquiry_ids),
         other_removed=other_removed,
         records=records,
