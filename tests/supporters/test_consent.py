@@ -14,7 +14,7 @@ from tests.factories import (
 from tests.signing import sign
 from undersigned.petitions.models import SignatureState
 from undersigned.site.errors import ApplicationError
-from undersigned.supporters import consent, services
+from undersigned.supporters import consent, ledger
 from undersigned.supporters.consent import UPDATES_CONSENT_VERSION
 from undersigned.supporters.models import (
     ConsentEvent,
@@ -77,7 +77,7 @@ def test_unsubscribing_withdraws_consent_on_every_signature_of_that_petition_onl
     )
     elsewhere = SupporterSignatureFactory(email="ada@example.org")
 
-    event = services.supporter_unsubscribe(
+    event = ledger.supporter_unsubscribe(
         email=" Ada@Example.org ", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
     )
 
@@ -99,10 +99,8 @@ def test_unsubscribing_twice_records_one_withdrawal_and_says_so_the_second_time(
     SupporterSignatureFactory(petition=petition, email="ada@example.org")
     source = ConsentSource.UNSUBSCRIBE_LINK
 
-    assert services.supporter_unsubscribe(email="ada@example.org", petition=petition, source=source)
-    again = services.supporter_unsubscribe(
-        email="ada@example.org", petition=petition, source=source
-    )
+    assert ledger.supporter_unsubscribe(email="ada@example.org", petition=petition, source=source)
+    again = ledger.supporter_unsubscribe(email="ada@example.org", petition=petition, source=source)
 
     assert again is None
     assert ConsentEvent.objects.filter(kind=ConsentKind.WITHDRAWN).count() == 1
@@ -114,7 +112,7 @@ def test_unsubscribing_skips_updates_still_waiting_to_go_to_that_address(petitio
     waiting = UpdateDeliveryFactory(update=update, email="ada@example.org")
     other = UpdateDeliveryFactory(update=update, email="grace@example.org")
 
-    services.supporter_unsubscribe(
+    ledger.supporter_unsubscribe(
         email="ada@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
     )
 
@@ -127,7 +125,7 @@ def test_unsubscribing_skips_updates_still_waiting_to_go_to_that_address(petitio
 def test_an_organiser_can_unsubscribe_someone_and_is_named_in_the_ledger(petition, organiser):
     SupporterSignatureFactory(petition=petition, email="ada@example.org")
 
-    event = services.supporter_unsubscribe(
+    event = ledger.supporter_unsubscribe(
         email="ada@example.org",
         petition=petition,
         source=ConsentSource.ORGANISER,
@@ -142,7 +140,7 @@ def test_an_unknown_source_of_withdrawal_is_refused(petition):
     SupporterSignatureFactory(petition=petition, email="ada@example.org")
 
     with pytest.raises(ApplicationError):
-        services.supporter_unsubscribe(email="ada@example.org", petition=petition, source="magic")
+        ledger.supporter_unsubscribe(email="ada@example.org", petition=petition, source="magic")
 
 
 def test_anonymising_a_petitions_records_keeps_what_was_agreed_but_not_whose_address(petition):
@@ -152,7 +150,7 @@ def test_anonymising_a_petitions_records_keeps_what_was_agreed_but_not_whose_add
     other_petition = PetitionPageFactory()
     sign(other_petition, **ADA, wants_updates=True)
 
-    changed = services.supporter_records_anonymise(petition=petition)
+    changed = ledger.supporter_records_anonymise(petition=petition)
 
     assert changed == 1
     event = ConsentEvent.objects.get(petition=petition)

@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import PetitionPageFactory, SignatureFactory, SupporterSignatureFactory
 from undersigned.petitions.models import SignatureState
-from undersigned.supporters import selectors, services
+from undersigned.supporters import ledger, selectors
 from undersigned.supporters.models import ConsentSource
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_recipients_leave_out_no_consent_unsubscribed_invalidated_and_other_peti
         petition=petition, email="invalid@example.org", state=SignatureState.INVALIDATED
     )
     SupporterSignatureFactory(petition=petition, email="gone@example.org")
-    services.supporter_unsubscribe(
+    ledger.supporter_unsubscribe(
         email="gone@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
     )
     SupporterSignatureFactory(petition=PetitionPageFactory(), email="other@example.org")
@@ -49,7 +49,7 @@ def test_a_supporter_wants_updates_until_they_unsubscribe(petition):
     SupporterSignatureFactory(petition=petition, email="ada@example.org")
 
     assert selectors.supporter_wants_updates(email="Ada@Example.org", petition=petition)
-    services.supporter_unsubscribe(
+    ledger.supporter_unsubscribe(
         email="ada@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
     )
     assert not selectors.supporter_wants_updates(email="ada@example.org", petition=petition)

@@ -24,7 +24,7 @@ from tests.factories import (
 from tests.supporters.backends import CrashingEmailBackend
 from undersigned.petitions.models import SignatureState
 from undersigned.site.errors import ApplicationError
-from undersigned.supporters import sending, services, tasks
+from undersigned.supporters import ledger, sending, services, tasks
 from undersigned.supporters.models import (
     ConsentSource,
     DeliveryState,
@@ -52,7 +52,7 @@ def audience(petition):
         petition=petition, email="invalid@example.org", state=SignatureState.INVALIDATED
     )
     SupporterSignatureFactory(petition=petition, email="gone@example.org")
-    services.supporter_unsubscribe(
+    ledger.supporter_unsubscribe(
         email="gone@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
     )
     return sorted(consenting)
@@ -188,7 +188,7 @@ def test_someone_who_unsubscribes_while_an_update_is_going_out_is_not_sent_it(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         # Recipients fixed, batches queued.
         sending.update_deliveries_schedule(update=update, batches_enqueue=tasks.batches_enqueue)
-    services.supporter_unsubscribe(
+    ledger.supporter_unsubscribe(
         email="yes1@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
     )
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from undersigned.site.errors import ApplicationError
-from undersigned.supporters import selectors, services
+from undersigned.supporters import ledger, selectors, services
 from undersigned.supporters.forms import OrganiserUnsubscribeForm, SendConfirmForm
 from undersigned.supporters.models import ConsentSource, PetitionUpdate
 
@@ -95,7 +95,7 @@ def organiser_unsubscribe(request: HttpRequest) -> HttpResponse:
     """Stop updates for someone who asked by phone, letter or reply (recorded as an organiser)."""
     form = OrganiserUnsubscribeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        event = services.supporter_unsubscribe(
+        event = ledger.supporter_unsubscribe(
             email=form.cleaned_data["email"],
             petition=form.cleaned_data["petition"],
             source=ConsentSource.ORGANISER,

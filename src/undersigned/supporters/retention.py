@@ -27,8 +27,8 @@ from undersigned.petitions import selectors as petition_selectors
 from undersigned.petitions import services as petition_services
 from undersigned.petitions.models import PetitionPage, PetitionState
 from undersigned.site.models import SiteSettings
+from undersigned.supporters.ledger import supporter_records_anonymise
 from undersigned.supporters.models import ErasureKind, ErasureRecord
-from undersigned.supporters.services import supporter_records_anonymise
 
 BATCH_SIZE = 1000
 

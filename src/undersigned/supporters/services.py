@@ -1,13 +1,16 @@
-"""Writes for supporters: the consent ledger, unsubscribing, and writing and sending updates.
+"""Writes for an organiser's updates to signers: drafting, editing, deleting, a test email,
+and queueing or resuming the send.
 
-The sending itself is done by the background tasks through ``supporters.sending``: an
-update goes at most once per person. Each delivery row is claimed (``pending`` ->
-``sending``) by a conditional UPDATE that only one worker can win, the mail server is
-called, and only then is the row marked ``sent``. If the mail server fails, the claim is
-released and the batch stops; sending again (a retry, or "Resume sending" in the admin)
-picks up only the rows still waiting. A process killed between the mail server accepting a
-message and the row being marked leaves it ``sending``: after a while it is marked failed
-rather than retried, because it may already have arrived.
+The consent ledger's writes are in ``supporters.ledger`` (withdrawals, anonymising) and
+``supporters.consent`` (consents given). The sending itself is done by the background tasks
+through ``supporters.sending``: an update goes at most once per person. Each delivery row
+is claimed (``pending`` -> ``sending``) by a conditional UPDATE that only one worker can
+win, the mail server is called, and only then is the row marked ``sent``. If the mail
+server fails, the claim is released and the batch stops; sending again (a retry, or
+"Resume sending" in the admin) picks up only the rows still waiting. A process killed
+between the mail server accepting a message and the row being marked leaves it
+``sending``: after a while it is marked failed rather than retried, because it may
+already have arrived.
 """
 
 from __future__ import annotations
@@ -21,29 +24,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from undersigned.petitions import services as petition_services
 from undersigned.petitions.models import PetitionPage
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_text
 from undersigned.supporters import emails, selectors, tasks
-from undersigned.supporters.consent import ConsentMessages, email_normalise
-from undersigned.supporters.models import (
-    ConsentEvent,
-    ConsentKind,
-    ConsentScope,
-    ConsentSource,
-    DeliveryState,
-    PetitionUpdate,
-    UpdateDelivery,
-    UpdateState,
-)
+from undersigned.supporters.consent import email_normalise
+from undersigned.supporters.models import PetitionUpdate, UpdateState
 from undersigned.supporters.sending import update_lock
 
 
 class UpdateMessages:
-    """What an organiser (or a signer) is told when a request cannot be carried out."""
+    """What an organiser is told when a request about an update cannot be carried out."""
 
-    SOURCE_UNKNOWN = ConsentMessages.SOURCE_UNKNOWN
     SUBJECT_MISSING = gettext_lazy("Enter a subject")
     SUBJECT_TOO_LONG = gettext_lazy("The subject must be 150 characters or fewer")
     BODY_MISSING = gettext_lazy("Write the message")
@@ -62,65 +54,6 @@ class UpdateMessages:
     )
     TEST_FAILED = gettext_lazy("The test email could not be sent: %(error)s")
     NOT_SENDING = gettext_lazy("Only an update that is being sent can be resumed.")
-    EMAIL_INVALID = gettext_lazy("Enter an email address, like name@example.com")
-
-
-# The consent ledger (consents given are recorded by supporters.consent, below petitions)
-
-
-@transaction.atomic
-def supporter_unsubscribe(
-    *,
-    email: str,
-    petition: PetitionPage,
-    source: str,
-    recorded_by: AbstractBaseUser | None = None,
-) -> ConsentEvent | None:
-    """Stop updates about ``petition`` to ``email``, now, and record it in the ledger.
-
-    Every signature of that petition with that email stops wanting updates, and any of the
-    petition's updates still waiting to go to that address are skipped. Returns the ledger
-    entry, or ``None`` if the address was not (or no longer) getting updates.
-    """
-    if source not in ConsentSource.values:
-        raise ApplicationError(str(UpdateMessages.SOURCE_UNKNOWN), extra={"source": source})
-    email = email_normalise(email)
-    if not email:
-        raise ApplicationError(str(UpdateMessages.EMAIL_INVALID))
-    latest = petition_services.signatures_updates_withdraw(petition=petition, email=email)
-    if latest is None:
-        return None
-    UpdateDelivery.objects.filter(
-        update__petition=petition, email=email, state=DeliveryState.PENDING
-    ).update(state=DeliveryState.SKIPPED, error="Unsubscribed before it was sent.")
-    return ConsentEvent.objects.create(
-        email=email,
-        petition=petition,
-        scope=ConsentScope.PETITION_UPDATES,
-        wording=latest.consent_text,
-        wording_version=latest.consent_version,
-        kind=ConsentKind.WITHDRAWN,
-        source=source,
-        signature=latest,
-        recorded_by=recorded_by,
-    )
-
-
-@transaction.atomic
-def supporter_records_anonymise(*, petition: PetitionPage, email: str | None = None) -> int:
-    """Remove email addresses from ``petition``'s consent ledger and update deliveries.
-
-    For retention and erasure: the ledger keeps what was agreed, in which words and when,
-    but no longer whose address it was; the per-address delivery rows go (each update keeps
-    its totals). ``email`` limits it to one person. Returns how many ledger entries changed.
-    """
-    events = ConsentEvent.objects.filter(petition=petition).exclude(email="")
-    deliveries = UpdateDelivery.objects.filter(update__petition=petition)
-    if email is not None:
-        events = events.filter(email=email_normalise(email))
-        deliveries = deliveries.filter(email=email_normalise(email))
-    deliveries.delete()
-    return events.update(email="")
 
 
 # Writing an update

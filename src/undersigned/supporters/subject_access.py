@@ -30,13 +30,13 @@ from undersigned.petitions.services import name_key
 from undersigned.places.postcodes import normalise_postcode
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_text
+from undersigned.supporters.ledger import supporter_records_anonymise, supporter_unsubscribe
 from undersigned.supporters.models import (
     ConsentEvent,
     ErasureKind,
     ErasureRecord,
     UpdateDelivery,
 )
-from undersigned.supporters.services import supporter_records_anonymise, supporter_unsubscribe
 
 
 class SubjectMessages:

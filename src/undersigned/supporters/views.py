@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from undersigned.petitions.models import PetitionPage
-from undersigned.supporters import selectors, services
+from undersigned.supporters import ledger, selectors
 from undersigned.supporters.models import ConsentSource
 from undersigned.supporters.unsubscribe import unsubscribe_token_read
 
@@ -33,7 +33,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if petition is None:  # the petition is gone, and with it every address it held
         return _render(request, state="already", **context)
     if request.method == "POST":
-        event = services.supporter_unsubscribe(
+        event = ledger.supporter_unsubscribe(
             email=found.email, petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
         )
         return _render(request, state="done" if event else "already", **context)
