@@ -22,7 +22,8 @@ from undersigned.petitions import selectors, services
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
 from undersigned.places.boundaries import BoundaryData, ward_boundaries_upsert
 from undersigned.places.maps import legend_steps
-from undersigned.supporters.subject_access import data_subject_build, personal_data_erase
+from undersigned.supporters.erasure import personal_data_erase
+from undersigned.supporters.subject_access import data_subject_build
 
 pytestmark = pytest.mark.django_db
 

@@ -18,12 +18,9 @@ from undersigned.petitions import selectors
 from undersigned.petitions.models import Signature, SignatureState
 from undersigned.site.errors import ApplicationError
 from undersigned.supporters import consent as ledger
+from undersigned.supporters.erasure import personal_data_erase
 from undersigned.supporters.models import ConsentEvent, ErasureKind, ErasureRecord
-from undersigned.supporters.subject_access import (
-    data_subject_build,
-    personal_data_erase,
-    personal_data_get,
-)
+from undersigned.supporters.subject_access import data_subject_build, personal_data_get
 
 
 @pytest.fixture

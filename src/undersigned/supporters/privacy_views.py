@@ -25,11 +25,11 @@ from wagtail.models import Site
 from undersigned.contact.selectors import contact_page_get
 from undersigned.site.errors import ApplicationError
 from undersigned.site.models import SiteSettings
+from undersigned.supporters.erasure import personal_data_erase
 from undersigned.supporters.models import ErasureRecord
 from undersigned.supporters.subject_access import (
     PersonalData,
     data_subject_build,
-    personal_data_erase,
     personal_data_get,
 )
 
