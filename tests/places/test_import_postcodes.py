@@ -16,7 +16,8 @@ from django.core.management import CommandError, call_command
 from tests.factories import LocalAuthorityFactory, WardFactory
 from undersigned.places.management.commands.import_postcodes import ProgressBar
 from undersigned.places.models import Constituency, LocalAuthority, Postcode, Ward
-from undersigned.places.onspd import ReleaseError, layout_detect, postcodes_import
+from undersigned.places.onspd import postcodes_import
+from undersigned.places.onspd_release import ReleaseError, layout_detect
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Two releases of the same few Croydon (and Bromley, and Guernsey) postcodes: February 2024

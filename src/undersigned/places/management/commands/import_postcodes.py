@@ -9,16 +9,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from undersigned.places.onspd import (
-    BATCH_SIZE,
-    ImportResult,
-    Layout,
-    NamesResult,
-    ReleaseError,
-    area_names_read,
-    area_names_save,
-    postcodes_import,
-)
+from undersigned.places.onspd import BATCH_SIZE, postcodes_import
+from undersigned.places.onspd_names import NamesResult, area_names_read, area_names_save
+from undersigned.places.onspd_release import ImportResult, Layout, ReleaseError
 
 
 class ProgressBar:
