@@ -4,6 +4,7 @@ whole, a body too large or too slow never does, and any answer is sent whole and
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -45,6 +46,16 @@ class Answer:
         self.closed = True
 
 
+def run_in_own_loop(coroutine) -> None:
+    """Runs ``coroutine`` to the end on a fresh event loop in a thread of its own.
+
+    Not ``asyncio.run`` here: after the browser tests, Playwright's sync API keeps an event
+    loop running in the main thread, and ``asyncio.run`` refuses to start beside it.
+    """
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, coroutine).result()
+
+
 def serve(application, chunks: list[bytes], *, pause: float = 0.0, hang: bool = False):
     """One request through the front; the body arrives in ``chunks``, ``pause`` s apart."""
     sent: list[dict] = []
@@ -63,7 +74,7 @@ def serve(application, chunks: list[bytes], *, pause: float = 0.0, hang: bool = 
     async def send(message):
         sent.append(message)
 
-    asyncio.run(BufferedFront(application)(SCOPE, receive, send))
+    run_in_own_loop(BufferedFront(application)(SCOPE, receive, send))
     return sent
 
 
@@ -148,6 +159,6 @@ def test_a_head_request_gets_the_length_a_get_would_and_no_body():
     async def send(message):
         sent.append(message)
 
-    asyncio.run(BufferedFront(application)(scope, receive, send))
+    run_in_own_loop(BufferedFront(application)(scope, receive, send))
     assert (b"content-length", b"9") in sent[0]["headers"]
     assert sent[1]["body"] == b""
