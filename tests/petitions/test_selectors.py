@@ -10,6 +10,7 @@ from django.utils import timezone
 from tests.factories import PetitionPageFactory, SignatureFactory, petition_index
 from undersigned.petitions import selectors
 from undersigned.petitions.models import PetitionState, SignatureState
+from undersigned.petitions.services import name_key
 
 
 @pytest.mark.django_db
@@ -118,3 +119,23 @@ def test_a_live_petition_is_found_by_its_slug_and_an_unpublished_one_is_not(home
     assert selectors.petition_get_live(slug="save-the-park") == live
     assert selectors.petition_get_live(slug="hidden-petition") is None
     assert selectors.petition_get_live(slug="no-such-petition") is None
+
+
+@pytest.mark.django_db
+def test_one_persons_signatures_are_found_by_email_in_any_case_or_by_folded_name_and_postcode(
+    petition,
+):
+    other = PetitionPageFactory()
+    by_email = SignatureFactory(petition=petition, email="Ada@Example.org")
+    by_name = SignatureFactory(
+        petition=other, name="ADA  lovelace", name_key=name_key("ADA  lovelace"), email=""
+    )
+    SignatureFactory(petition=other, name="Ada Lovelace", postcode="SW1A 1AA")
+
+    found = selectors.signature_list_for_person(
+        email="ada@example.org", name_key=name_key("Ada Lovelace"), postcode="CR0 1NY"
+    )
+
+    assert set(found) == {by_email, by_name}
+    assert list(selectors.signature_list_for_person(email="", name_key="", postcode="")) == []
+    assert list(selectors.signature_list_for_person(name_key=name_key("Ada Lovelace"))) == []

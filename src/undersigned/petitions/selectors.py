@@ -18,6 +18,7 @@ from django.db.models import (
     IntegerField,
     Model,
     Prefetch,
+    Q,
     QuerySet,
     Value,
     When,
@@ -151,6 +152,28 @@ def signature_count(*, petition: PetitionPage) -> int:
 def signature_count_anonymised(*, petition: PetitionPage) -> int:
     """Signatures of ``petition`` whose personal details have been removed, in any state."""
     return Signature.objects.filter(petition=petition, anonymised_at__isnull=False).count()
+
+
+def signature_list_for_person(
+    *, email: str = "", name_key: str = "", postcode: str = ""
+) -> QuerySet[Signature]:
+    """Every signature of one person, on every petition and in any state, by petition title.
+
+    A person is their ``email`` (any case), or their folded name (``services.name_key``)
+    at a normalised ``postcode``; with neither, nobody.
+    """
+    match = Q()
+    if email:
+        match |= Q(email__iexact=email)
+    if name_key and postcode:
+        match |= Q(name_key=name_key, postcode=postcode)
+    if not match:
+        return Signature.objects.none()
+    return (
+        Signature.objects.filter(match)
+        .select_related("petition")
+        .order_by("petition__title", "created_at")
+    )
 
 
 def signature_count_forget(*, petition: PetitionPage) -> None:

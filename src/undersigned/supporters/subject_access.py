@@ -18,7 +18,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from undersigned.contact import selectors as contact_selectors
 from undersigned.contact.models import Enquiry
+from undersigned.petitions import selectors as petition_selectors
 from undersigned.petitions.models import Signature
 from undersigned.petitions.services import name_key
 from undersigned.places.postcodes import normalise_postcode
@@ -167,17 +169,10 @@ def _supporter_filter_fields(model: type[models.Model]) -> list[str]:
 
 def signature_list_for_subject(*, subject: DataSubject) -> QuerySet[Signature]:
     """Every signature of the person on every petition, in any state."""
-    match = Q()
-    if subject.email:
-        match |= Q(email__iexact=subject.email)
-    if subject.by_name_and_postcode:
-        match |= Q(name_key=subject.name_key, postcode=subject.postcode)
-    if not match:
-        return Signature.objects.none()
-    return (
-        Signature.objects.filter(match)
-        .select_related("petition")
-        .order_by("petition__title", "created_at")
+    return petition_selectors.signature_list_for_person(
+        email=subject.email,
+        name_key=subject.name_key if subject.by_name_and_postcode else "",
+        postcode=subject.postcode,
     )
 
 
@@ -195,19 +190,11 @@ def enquiry_list_for_subject(
 
     ``emails`` are further addresses known to be theirs (from their signatures).
     """
-    match = _email_match({subject.email, *(emails or set())} - {""})
-    if subject.by_name_and_postcode:
-        # Names are compared folded, as the sign form does; the postcode narrows it first.
-        same_name = [
-            pk
-            for pk, name in Enquiry.objects.filter(postcode=subject.postcode).values_list(
-                "pk", "name"
-            )
-            if name_key(name) == subject.name_key
-        ]
-        match |= Q(pk__in=same_name)
-    return (
-        Enquiry.objects.filter(match).select_related("ward", "assigned_team").order_by("created_at")
+    by_name = subject.by_name_and_postcode
+    return contact_selectors.enquiry_list_for_person(
+        emails={subject.email, *(emails or set())},
+        name_key=subject.name_key if by_name else "",
+        postcode=subject.postcode if by_name else "",
     )
 
 
