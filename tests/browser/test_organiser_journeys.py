@@ -105,7 +105,9 @@ def test_an_organiser_starts_a_petition_publishes_it_and_a_visitor_signs_it(
     _petition_fill(page, title="Save the Northfield bus route")
     screenshot(page, "organiser-new-petition")
     _publish(page)
-    expect(page.get_by_text("published", exact=False).first).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Page 'Save the Northfield bus route' created and published."
+    )
 
     petition = PetitionPage.objects.get(title="Save the Northfield bus route")
     assert petition.live
