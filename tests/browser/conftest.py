@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -144,53 +145,42 @@ def campaign_petition(transactional_db) -> PetitionPage:
 AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture
-def serious_accessibility_problems():
-    """Runs axe-core (from npm) in the page and returns its serious and critical findings."""
+def _axe_required() -> None:
     if not AXE_SCRIPT.exists():
         message = f"{AXE_SCRIPT} is missing: run `npm ci` to install axe-core"
         if _browser_required():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
 
-    def check(page) -> list[str]:
-        # Evaluated, not added as a <script> tag: the page's Content-Security-Policy would
-        # (rightly) refuse an inline script.
-        page.evaluate(AXE_SCRIPT.read_text())
-        violations = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        )
-        return [
-            f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-            + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-            for violation in violations
-            if violation["impact"] in {"serious", "critical"}
-        ]
 
-    return check
+def axe_findings(page, *, impacts: set[str] | None = None) -> list[str]:
+    """axe-core's findings in ``page`` as readable lines, only of ``impacts`` if given."""
+    # Evaluated, not added as a <script> tag: the page's Content-Security-Policy would
+    # (rightly) refuse an inline script.
+    page.evaluate(AXE_SCRIPT.read_text())
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+        for violation in violations
+        if impacts is None or violation["impact"] in impacts
+    ]
+
+
+@pytest.fixture
+def serious_accessibility_problems():
+    """Runs axe-core (from npm) in the page and returns its serious and critical findings."""
+    _axe_required()
+    return partial(axe_findings, impacts={"serious", "critical"})
 
 
 @pytest.fixture
 def accessibility_violations():
     """Runs axe-core in the page and returns every finding, whatever its impact."""
-    if not AXE_SCRIPT.exists():
-        message = f"{AXE_SCRIPT} is missing: run `npm ci` to install axe-core"
-        if _browser_required():
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-
-    def check(page) -> list[str]:
-        page.evaluate(AXE_SCRIPT.read_text())
-        violations = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        )
-        return [
-            f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-            + ", ".join(str(node["target"]) for node in violation["nodes"][:5])
-            for violation in violations
-        ]
-
-    return check
+    _axe_required()
+    return axe_findings
 
 
 @pytest.fixture
