@@ -7,9 +7,7 @@ bare 500. Any 32-character ``csrftoken`` cookie gets a request that far, so anyo
 
 from __future__ import annotations
 
-import io
 import logging
-import sys
 
 import pytest
 from django.core import signals
@@ -19,6 +17,7 @@ from django.db import close_old_connections
 from django.test import Client, RequestFactory
 
 from tests.factories import ContactPageFactory, sign_url
+from tests.wsgi_environ import wsgi_environ
 from undersigned.site.outages import server_error
 from undersigned.site.views import bad_request
 from undersigned.speed.sign_fast_path import SignFastPath
@@ -70,28 +69,13 @@ def test_the_sign_fast_path_leaves_a_latin_1_form_to_django_which_answers_400(
     petition, connection_kept, caplog
 ):
     body = BODY.encode()
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": sign_url(petition),
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
-        "REMOTE_ADDR": "203.0.113.9",
-        "HTTP_COOKIE": "csrftoken=" + "a" * 32,
-        "HTTP_ORIGIN": "http://testserver",
-        "CONTENT_TYPE": LATIN_1_FORM,
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.url_scheme": "http",
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
+    environ = wsgi_environ(
+        method="POST",
+        path=sign_url(petition),
+        body=body,
+        cookie="a" * 32,
+        content_type=LATIN_1_FORM,
+    )
     statuses = []
     app = SignFastPath(WSGIHandler())
     assert app.enabled

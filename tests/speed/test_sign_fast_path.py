@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-import sys
 from urllib.parse import urlencode
 
 import pytest
@@ -19,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tests.factories import PetitionPageFactory, PostcodeFactory, sign_url
+from tests.wsgi_environ import wsgi_environ
 from undersigned.petitions.forms import SignatureForm, signature_data_read
 from undersigned.petitions.models import Signature, SignatureState, SuspectReason
 from undersigned.speed.sign_fast_path import SignFastPath
@@ -54,28 +54,13 @@ def call(app, path: str, data: dict | None = None, *, method="POST", token=True,
     if token:
         fields.setdefault("csrfmiddlewaretoken", form_token)
     body = extra.pop("body", urlencode(fields).encode())
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
-        "REMOTE_ADDR": "203.0.113.9",
-        "HTTP_COOKIE": f"csrftoken={cookie}",
-        "HTTP_ORIGIN": "http://testserver",
-        "CONTENT_TYPE": "application/x-www-form-urlencoded",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.url_scheme": "http",
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
+    environ = wsgi_environ(
+        method=method,
+        path=path,
+        body=body,
+        cookie=cookie,
+        content_type="application/x-www-form-urlencoded",
+    )
     environ.update(extra)
     answer = {}
 
