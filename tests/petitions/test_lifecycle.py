@@ -97,6 +97,25 @@ def test_a_petition_saved_as_a_draft_opens_only_when_it_is_published(admin_clien
     assert petition.status() == PetitionState.OPEN
 
 
+def test_the_editor_refuses_to_publish_a_story_that_is_only_an_empty_paragraph(admin_client, home):
+    # What the rich-text editor sends for a box nobody typed in.
+    data = {**NEW_PETITION, "story": rich_text("<p></p>")}
+
+    response = form_submit(admin_client, new_petition_url(), data, button="action-publish")
+
+    assert response.status_code == 200
+    assert "the story is empty" in page_text(response)
+    assert not PetitionPage.objects.filter(slug="light-the-towpath").exists()
+
+
+def test_a_draft_may_be_saved_before_the_story_is_written(admin_client, home):
+    data = {**NEW_PETITION, "story": rich_text("<p></p>")}
+
+    form_submit(admin_client, new_petition_url(), data)
+
+    assert not PetitionPage.objects.get(slug="light-the-towpath").live
+
+
 def test_the_editor_refuses_a_closing_date_that_has_passed(admin_client, home):
     past = timezone.localtime() - timedelta(days=1)
     data = {**NEW_PETITION, "closes_at": past.strftime("%Y-%m-%d %H:%M")}

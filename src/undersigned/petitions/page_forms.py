@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
 
 class PetitionPageForm(WagtailAdminPageForm):
+    def clean_story(self) -> str:
+        story = self.cleaned_data["story"]
+        # The rich-text editor sends an empty paragraph for an untouched box, which passes
+        # "required"; a published petition needs words. A draft save (required checks deferred
+        # by Wagtail) may still be empty.
+        if self.fields["story"].required and not strip_tags(story).strip():
+            raise forms.ValidationError(_("Tell people why this matters: the story is empty."))
+        return story
+
     def clean(self) -> dict:
         cleaned = super().clean()
         closes_at = cleaned.get("closes_at")
