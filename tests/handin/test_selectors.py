@@ -36,7 +36,7 @@ def held_back_twice(petition) -> None:
         petition=petition,
         signer=SignerDetails(name="Robot Filler", postcode="CR0 1NY", email="bot@example.org"),
         ip_hash="honeypot",
-        honeypot_filled=True,
+        honeypot="http://spam.example",
     )
     SignatureFactory(
         petition=petition,

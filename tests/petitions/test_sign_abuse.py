@@ -296,7 +296,7 @@ def test_a_honeypot_signature_does_not_take_the_place_of_a_suspect_one(petition)
         petition=petition,
         signer=SignerDetails(**signer(1)),
         ip_hash="elsewhere",
-        honeypot_filled=True,
+        honeypot="http://spam.example",
     )
 
     held.refresh_from_db()
@@ -510,6 +510,30 @@ def test_a_form_with_other_mistakes_does_not_spend_the_solution(client, guarded)
 
     assert response.status_code == 302
     assert Signature.objects.count() == 1
+
+
+def test_the_sign_service_itself_asks_for_proof_of_work_whoever_calls_it(client, guarded):
+    details = SignerDetails(name="Ada", postcode="CR0 1NY")
+    with pytest.raises(ApplicationError) as refused:
+        services.sign(petition=guarded, signer=details)
+
+    assert refused.value.extra["proof_of_work"] == proof_of_work.ProofProblem.MISSING
+    assert not Signature.objects.exists()
+    solution = solved(fetch_challenge(client))
+    services.sign(petition=guarded, signer=details, proof_of_work_solution=solution)
+    assert Signature.objects.get().state == SignatureState.COUNTED
+
+
+def test_the_sign_service_ignores_the_honeypot_field_on_a_petition_without_one(home):
+    petition = PetitionPageFactory(honeypot_enabled=False)
+
+    services.sign(
+        petition=petition,
+        signer=SignerDetails(name="Ada", postcode="CR0 1NY"),
+        honeypot="autofilled by a browser",
+    )
+
+    assert Signature.objects.get().state == SignatureState.COUNTED
 
 
 # Kill switches

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import PetitionPageFactory, SignatureFactory, sign_url
+from undersigned.petitions.forms import SignatureForm
 from undersigned.petitions.models import PetitionState, Signature, SignatureState
 from undersigned.petitions.services import SignMessages
 
@@ -487,3 +488,13 @@ def test_the_json_of_an_unknown_or_unpublished_petition_is_not_found(client, hom
 @pytest.mark.django_db
 def test_the_json_cannot_be_posted_to(client, petition):
     assert client.post(f"/petitions/{petition.slug}.json").status_code == 405
+
+
+def test_the_sign_forms_limits_are_the_signature_columns(petition):
+    form = SignatureForm(consent_text="Keep me up to date")
+
+    for name in ("name", "address", "email"):
+        assert form.fields[name].max_length == Signature._meta.get_field(name).max_length
+    assert str(SignMessages.NAME_TOO_LONG).startswith(
+        f"Your name must be {Signature._meta.get_field('name').max_length} "
+    )

@@ -13,12 +13,14 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from django.middleware.csrf import get_token
 from django.test import RequestFactory
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tests.factories import PetitionPageFactory, PostcodeFactory, sign_url
 from tests.wsgi_environ import wsgi_environ
+from undersigned.petitions import services
 from undersigned.petitions.forms import SignatureForm, signature_data_read
 from undersigned.petitions.models import Signature, SignatureState, SuspectReason
 from undersigned.speed.sign_fast_path import SignFastPath
@@ -274,6 +276,37 @@ def test_it_can_be_turned_off(settings, petition, valid_form_data):
     assert len(seen.bodies) == 1
 
 
+def test_consent_wording_is_worked_out_in_the_language_django_would_have_chosen(
+    settings, monkeypatch, petition
+):
+    settings.LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+    common = settings.MIDDLEWARE.index("django.middleware.common.CommonMiddleware")
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE[:common],
+        "django.middleware.locale.LocaleMiddleware",
+        *settings.MIDDLEWARE[common:],
+    ]
+    worded_in = []
+    wording = services.updates_consent_wording
+
+    def noting_the_language(**kwargs):
+        worded_in.append(translation.get_language())
+        return wording(**kwargs)
+
+    monkeypatch.setattr(services, "updates_consent_wording", noting_the_language)
+    form = {"name": "Ada", "postcode": "CR0 1NY", "email": "ada@example.org", "wants_updates": "on"}
+    fast = SignFastPath(DjangoSeen())
+
+    assert call(fast, sign_url(petition), form, HTTP_ACCEPT_LANGUAGE="cy")[0] == 302
+    settings.UNDERSIGNED_SIGN_FAST_PATH = False
+    full = DjangoSeen()
+    again = {**form, "name": "Grace", "email": "grace@example.org"}
+    assert call(SignFastPath(full), sign_url(petition), again, HTTP_ACCEPT_LANGUAGE="cy")[0] == 302
+
+    assert fast.app.bodies == [] and len(full.bodies) == 1
+    assert worded_in == ["cy", "cy"]
+
+
 # What people type, including what the form refuses: blanks, invisible characters, NULs,
 # overlong values, malformed postcodes and emails, any value for the tick box.
 field_values = st.one_of(
@@ -296,6 +329,6 @@ def test_it_reads_a_form_exactly_as_the_sign_form_does(data, honeypot):
     read = signature_data_read(data, honeypot=honeypot)
 
     if form.is_valid():
-        assert read == (form.signer_details(), form.honeypot_filled)
+        assert read == (form.signer_details(), form.honeypot_value)
     else:
         assert read is None

@@ -18,7 +18,7 @@ from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from undersigned.petitions.services import SignerDetails, SignMessages
+from undersigned.petitions.services import SignerDetails, SignMessages, signature_max_length
 from undersigned.places.postcodes import find_postcode, normalise_postcode
 from undersigned.site.text import clean_multiline, clean_text
 
@@ -82,7 +82,7 @@ def unseen_field() -> forms.CharField:
 class SignatureForm(forms.Form):
     name = forms.CharField(
         label=_("Please enter your name"),
-        max_length=200,
+        max_length=signature_max_length("name"),
         error_messages={
             "required": SignMessages.NAME_MISSING,
             "max_length": SignMessages.NAME_TOO_LONG,
@@ -92,13 +92,14 @@ class SignatureForm(forms.Form):
     address = forms.CharField(
         label=_("Address"),
         required=False,
-        max_length=500,
+        max_length=signature_max_length("address"),
         error_messages={"max_length": SignMessages.ADDRESS_TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
     postcode = forms.CharField(
         label=_("Postcode"),
         required=False,
+        # As typed, spaces and all: the stored form (at most 8 characters) is worked out later.
         max_length=16,
         error_messages={"max_length": SignMessages.POSTCODE_INVALID},
         widget=forms.TextInput(
@@ -108,7 +109,7 @@ class SignatureForm(forms.Form):
     email = forms.CharField(
         label=_("Email address"),
         required=False,
-        max_length=254,
+        max_length=signature_max_length("email"),
         error_messages={"max_length": SignMessages.EMAIL_INVALID},
         widget=forms.EmailInput(
             attrs={"autocomplete": "email", "spellcheck": "false", "inputmode": "email"}
@@ -140,8 +141,9 @@ class SignatureForm(forms.Form):
             self.fields[self.PROOF_OF_WORK_FIELD] = unseen_field()
 
     @property
-    def honeypot_filled(self) -> bool:
-        return self.honeypot and bool(self.cleaned_data.get(self.HONEYPOT_FIELD))
+    def honeypot_value(self) -> str:
+        """What came in the field people never see ("" on a petition without it)."""
+        return self.cleaned_data.get(self.HONEYPOT_FIELD, "")
 
     @property
     def proof_of_work_solution(self) -> str:
@@ -192,8 +194,8 @@ HONEYPOT_FIELD = unseen_field()
 
 def signature_data_read(
     data: Mapping[str, str], *, honeypot: bool = False
-) -> tuple[SignerDetails, bool] | None:
-    """The signer's details, and whether the honeypot was filled in, if a
+) -> tuple[SignerDetails, str] | None:
+    """The signer's details, and what came in the honeypot field, if a
     :class:`SignatureForm` given ``data`` would be valid; ``None`` if it would have anything
     to say (then the form is the one to say it).
 
@@ -208,11 +210,11 @@ def signature_data_read(
             value = field.clean(field.widget.value_from_datadict(data, {}, name))
             cleaner = FIELD_CLEANERS.get(name)
             cleaned[name] = cleaner(value) if cleaner else value
-        honeypot_filled = honeypot and bool(
-            HONEYPOT_FIELD.clean(data.get(SignatureForm.HONEYPOT_FIELD))
+        honeypot_value = (
+            HONEYPOT_FIELD.clean(data.get(SignatureForm.HONEYPOT_FIELD)) if honeypot else ""
         )
     except forms.ValidationError:
         return None
     if together_check(cleaned):
         return None
-    return signer_details_of(cleaned), honeypot_filled
+    return signer_details_of(cleaned), honeypot_value

@@ -18,11 +18,13 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
-from undersigned.abuse import limits
+from undersigned.abuse import limits, proof_of_work
+from undersigned.abuse.proof_of_work import ProofProblem
 from undersigned.petitions import selectors, signature_insert
 from undersigned.petitions.models import (
     PetitionPage,
@@ -42,13 +44,24 @@ from undersigned.speed.write_queue import write_turn
 from undersigned.supporters.consent import consent_record_given, updates_consent_wording
 
 
+def signature_max_length(field: str) -> int:
+    """The longest value the signature's ``field`` holds: the form's limit and the service's."""
+    return Signature._meta.get_field(field).max_length
+
+
 class SignMessages:
     """What a person is told when the sign form cannot be accepted as it is."""
 
     NAME_MISSING = gettext_lazy("Enter your name")
-    NAME_TOO_LONG = gettext_lazy("Your name must be 200 characters or fewer")
+    NAME_TOO_LONG = format_lazy(
+        gettext_lazy("Your name must be {max} characters or fewer"),
+        max=signature_max_length("name"),
+    )
     PLACE_MISSING = gettext_lazy("Enter your address or postcode")
-    ADDRESS_TOO_LONG = gettext_lazy("Your address must be 500 characters or fewer")
+    ADDRESS_TOO_LONG = format_lazy(
+        gettext_lazy("Your address must be {max} characters or fewer"),
+        max=signature_max_length("address"),
+    )
     POSTCODE_INVALID = gettext_lazy("Enter a real UK postcode, like CR0 1NY")
     EMAIL_INVALID = gettext_lazy(
         "Enter an email address in the correct format, like name@example.com"
@@ -101,6 +114,12 @@ class SignResult:
         return self.signature.state == SignatureState.SUSPECT
 
 
+PROOF_OF_WORK_MESSAGES = {
+    ProofProblem.MISSING: SignMessages.PROOF_OF_WORK_MISSING,
+    ProofProblem.EXPIRED: SignMessages.PROOF_OF_WORK_EXPIRED,
+}
+
+
 def name_key(name: str) -> str:
     """The form of a name used to spot the same person signing twice."""
     # Folding can lengthen a name ("ß" -> "ss"); keep the key within its column.
@@ -127,7 +146,7 @@ def petition_ensure_accepting(
 
 
 def _fits(value: str, field: str) -> bool:
-    return len(value) <= Signature._meta.get_field(field).max_length
+    return len(value) <= signature_max_length(field)
 
 
 def _is_email(value: str) -> bool:
@@ -167,19 +186,31 @@ def sign(
     petition: PetitionPage | SigningTarget,
     signer: SignerDetails,
     ip_hash: str = "",
-    honeypot_filled: bool = False,
+    honeypot: str = "",
+    proof_of_work_solution: str = "",
     abuse: limits.AbuseLimits | None = None,
 ) -> SignResult:
     """Store a signature for ``petition``: counted if it is the person's first, else a duplicate.
 
-    A signature that filled in the honeypot, or comes from a connection (``ip_hash``) over
-    its rate limit, is kept as ``suspect`` with the reason and not counted, unless the person
-    already signed (then it is a duplicate, as ever; if all they signed before is suspect
-    and this one is not, this one counts and those become its duplicates). The caller shows
-    the same thank-you page in every case, so nobody can use the form to find out whether
-    someone has signed, nor tune an attack to the limits. Raises :class:`ApplicationError`
-    if the petition is closed or signing is paused: checked on the ``petition`` given (which
-    may be a copy a few seconds old) and again by the database as the signature is stored.
+    Every way in (the sign form's address, a POST to the petition page, the fast path) comes
+    here, and the rules of signing are decided here and nowhere else:
+
+    - closed, not open yet or paused: :class:`ApplicationError` (``extra["paused"]`` when
+      paused), checked on the ``petition`` given (which may be a copy a few seconds old) and
+      again by the database as the signature is stored;
+    - each detail tidied and checked as it will be stored (the form says the same things
+      field by field first, with the same functions, but this is the rule);
+    - on a petition asking for proof of work, ``proof_of_work_solution`` must solve an
+      unspent challenge, else :class:`ApplicationError` with ``extra["proof_of_work"]``;
+    - ``honeypot`` is what came in the field people never see: on a petition with the
+      honeypot on, anything there keeps the signature as ``suspect``, as does a connection
+      (``ip_hash``) over its rate limit; unless the person already signed (then it is a
+      duplicate, as ever; if all they signed before is suspect and this one is not, this one
+      counts and those become its duplicates);
+    - consent to updates is recorded with the wording the form showed.
+
+    The caller shows the same thank-you page whatever became of the signature, so nobody can
+    use the form to find out whether someone has signed, nor tune an attack to the limits.
     ``abuse`` is the site's abuse settings if the caller has read them already.
     """
     abuse = abuse or limits.abuse_limits()
@@ -204,6 +235,13 @@ def sign(
         raise ApplicationError(str(SignMessages.EMAIL_INVALID))
     if signer.wants_updates and not email:
         raise ApplicationError(str(SignMessages.EMAIL_NEEDED_FOR_UPDATES))
+    # Last of the checks: a solution is spent once checked, and should not be spent on a
+    # form that goes back for a mistake.
+    if petition.proof_of_work_required:
+        problem = proof_of_work.solution_check(proof_of_work_solution)
+        if problem is not None:
+            message = PROOF_OF_WORK_MESSAGES.get(problem, SignMessages.PROOF_OF_WORK_FAILED)
+            raise ApplicationError(str(message), extra={"proof_of_work": problem})
 
     now = timezone.now()
     consent = (
@@ -214,7 +252,7 @@ def sign(
 
     # Rate limits are counted in Redis before the transaction, so that it never waits on the
     # network; without Redis the insert counts the connection's recent signatures itself.
-    if honeypot_filled:
+    if petition.honeypot_enabled and honeypot.strip():
         suspect_reason = SuspectReason.HONEYPOT
     else:
         suspect_reason = limits.signing_limit_check(

@@ -24,8 +24,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from wagtail.images.models import SourceImageIOError
 
-from undersigned.abuse import limits, proof_of_work
-from undersigned.abuse.proof_of_work import ProofProblem
+from undersigned.abuse import limits
 from undersigned.petitions import selectors, services, share_card
 from undersigned.petitions.forms import SignatureForm
 from undersigned.petitions.models import PetitionIndexPage, PetitionPage, PetitionState
@@ -229,12 +228,6 @@ def request_ip_hash(request: HttpRequest) -> str:
     return services.hash_client_ip(ip) if ip else ""
 
 
-PROOF_OF_WORK_MESSAGES = {
-    ProofProblem.MISSING: services.SignMessages.PROOF_OF_WORK_MISSING,
-    ProofProblem.EXPIRED: services.SignMessages.PROOF_OF_WORK_EXPIRED,
-}
-
-
 PAGE_METHODS = ["GET", "HEAD", "POST"]
 
 
@@ -306,32 +299,27 @@ def _signature_take(
     # Closed, not open yet or paused: the page says so instead of showing the form, and
     # nothing is stored. 409 rather than 503: the server is fine, the petition's state says
     # no (and a proxy in front keeps its hands off a 4xx page, so the message gets through).
-    if not target.is_accepting_signatures() or limits.signing_paused_message(
-        petition=target, limits=abuse
-    ):
+    # Asked before the form is read, so that no field errors are worked out for nothing.
+    try:
+        services.petition_ensure_accepting(target, abuse=abuse)
+    except ApplicationError:
         return page_again(status=409)
     if not form.is_valid():
         return page_again()
-    if target.proof_of_work_required:
-        problem = proof_of_work.solution_check(form.proof_of_work_solution)
-        if problem is not None:
-            message = PROOF_OF_WORK_MESSAGES.get(
-                problem, services.SignMessages.PROOF_OF_WORK_FAILED
-            )
-            form.add_error(None, message)
-            return page_again()
     try:
         services.sign(
             petition=target,
             signer=form.signer_details(),
             ip_hash=request_ip_hash(request),
-            honeypot_filled=form.honeypot_filled,
+            honeypot=form.honeypot_value,
+            proof_of_work_solution=form.proof_of_work_solution,
             abuse=abuse,
         )
     except ApplicationError as error:
-        # Closed or paused since the copy of the petition was read, or a rule the form does
-        # not know.
         form.add_error(None, error.message)
+        if "proof_of_work" in error.extra:
+            return page_again()  # the browser checks again; nothing wrong with the petition
+        # Closed or paused since the copy of the petition was read.
         return page_again(status=409)
     # Not redirect(): it tries the address as a URL name first, which costs a failed reverse().
     return HttpResponseRedirect(target.thank_you_url)

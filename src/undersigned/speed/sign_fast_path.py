@@ -13,9 +13,10 @@ without a word:
 - for a live petition that takes signatures and does not ask for proof of work;
 - valid by the sign form's rules (:func:`~undersigned.petitions.forms.signature_data_read`).
 
-It stores the signature with the same service (:func:`~undersigned.petitions.services.sign`:
-rate limits, honeypot, duplicates, closing checked by the database) and answers the same
-redirect, passed through the same response middlewares (security headers, CSP, framing).
+It stores the signature with the same service (:func:`~undersigned.petitions.services.sign`,
+which decides every rule of signing), in the language ``LocaleMiddleware`` would have picked
+(so the consent wording is recorded as the person read it), and answers the same redirect,
+passed through the same response middlewares (security headers, CSP, framing).
 Anything else, including every mistake to point out and every refusal, goes on to Django
 with the body put back, and is answered exactly as before: this path only ever accepts.
 
@@ -31,11 +32,13 @@ import re
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core import signals
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import translation
 from django.utils.module_loading import import_string
 
 from undersigned.petitions import selectors, services, views
@@ -54,11 +57,12 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 # Middlewares whose work on the response the redirect needs (run around it, in the order
 # MIDDLEWARE lists them)...
+LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
 RESPONSE_MIDDLEWARES = {
     "django.middleware.security.SecurityMiddleware",
     "undersigned.site.security.ContentSecurityPolicyMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    LOCALE_MIDDLEWARE,
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 }
 # ...and those that do nothing to a sign POST that is accepted: static files, cached GETs,
@@ -115,6 +119,8 @@ class SignFastPath:
             if path in RESPONSE_MIDDLEWARES:
                 respond = import_string(path)(respond)
         self.respond = respond
+        self.chooses_language = LOCALE_MIDDLEWARE in settings.MIDDLEWARE
+        self.language_in_path = is_language_prefix_patterns_used(settings.ROOT_URLCONF)[0]
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         match = SIGN_PATH.match(environ.get("PATH_INFO", ""))
@@ -140,6 +146,11 @@ class SignFastPath:
         # Django's response: closing it sends request_finished, as Django's own handler does.
         return response
 
+    def _language(self, request: HttpRequest) -> str:
+        if not self.chooses_language:
+            return translation.get_language()
+        return translation.get_language_from_request(request, check_path=self.language_in_path)
+
     def _take(self, request: HttpRequest, *, slug: str) -> HttpResponse | None:
         """The redirect after storing the signature; ``None`` to leave the request to Django."""
         try:
@@ -157,13 +168,16 @@ class SignFastPath:
             read = signature_data_read(request.POST, honeypot=target.honeypot_enabled)
             if read is None:
                 return None
-            signer, honeypot_filled = read
-            services.sign(
-                petition=target,
-                signer=signer,
-                ip_hash=views.request_ip_hash(request),
-                honeypot_filled=honeypot_filled,
-            )
+            signer, honeypot = read
+            # In the language LocaleMiddleware would have chosen (it runs only around the
+            # answer here): the consent wording is recorded as the person read it.
+            with translation.override(self._language(request)):
+                services.sign(
+                    petition=target,
+                    signer=signer,
+                    ip_hash=views.request_ip_hash(request),
+                    honeypot=honeypot,
+                )
         except (ApplicationError, DisallowedHost):
             # Closed or paused (or a host not served): Django's path says so.
             return None
