@@ -1,4 +1,4 @@
-"""The shared store: fixed-window counters in Redis, one-time tokens in Redis or the database."""
+"""The shared store: sliding-window counters in Redis, one-time tokens in Redis or the database."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from tests.abuse.redis_server import forget_keys, redis_url_or_skip, unique
 from undersigned.abuse import store
 from undersigned.abuse.models import SpentToken
 
-# A moment at the very start of a 60-second window, so that "+59 s" is still inside it.
 START = 1_800_000_000.0
-assert START % 60 == 0
 
 
 @pytest.fixture
@@ -36,7 +34,7 @@ def redis_store():
 def test_without_redis_nothing_is_counted_here_and_the_caller_is_told(settings):
     settings.REDIS_URL = ""
 
-    assert store.hits(["sign:all:abc"], 60, now=START) is None
+    assert store.hits([("sign:all:abc", 10)], 60, now=START) is None
 
 
 @pytest.mark.django_db
@@ -65,7 +63,7 @@ def test_an_unreachable_redis_leaves_counting_to_the_database_with_a_warning(
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
     with caplog.at_level(logging.WARNING, logger="undersigned.abuse.store"):
-        assert store.hits(["sign:all:abc"], 60, now=START) is None
+        assert store.hits([("sign:all:abc", 10)], 60, now=START) is None
         assert store.spend_once("pow:abc", 60) is True
         assert store.spend_once("pow:abc", 60) is False
 
@@ -76,25 +74,37 @@ def test_an_unreachable_redis_leaves_counting_to_the_database_with_a_warning(
 # The Redis store
 
 
-def test_redis_counts_up_within_a_window_and_starts_again_in_the_next(redis_store):
-    within = [redis_store.hits(["k"], 60, now=START + second)[0] for second in (0, 30, 59)]
-    next_window = redis_store.hits(["k"], 60, now=START + 60)[0]
+def test_redis_counts_the_hits_of_the_last_window_which_slides(redis_store):
+    def hit(second: float) -> int:
+        return redis_store.hits([("k", 10)], 60, now=START + second)[0]
 
-    assert within == [1, 2, 3]
-    assert next_window == 1
+    assert [hit(0), hit(30), hit(59)] == [1, 2, 3]
+    # 60 seconds on, the first hit is on the window's edge and still counts, as the
+    # database counts signatures made at or after the window's start.
+    assert hit(60) == 4
+    assert hit(61) == 4  # the first has left; this one came
+    assert hit(200) == 1
 
 
 def test_redis_counts_several_keys_at_once_in_the_order_asked(redis_store):
-    redis_store.hits(["zebra"], 60, now=START)
+    redis_store.hits([("zebra", 10)], 60, now=START)
 
-    assert redis_store.hits(["zebra", "aardvark"], 60, now=START) == [2, 1]
+    assert redis_store.hits([("zebra", 10), ("aardvark", 10)], 60, now=START) == [2, 1]
 
 
-def test_redis_counters_expire_when_their_window_ends(redis_store):
-    redis_store.hits(["k"], 60, now=START + 45)
+def test_redis_keeps_only_enough_hits_to_tell_a_connection_is_over_its_limit(redis_store):
+    counts = [redis_store.hits([("k", 3)], 60, now=START + n)[0] for n in range(50)]
 
-    ttl = redis_store.client.ttl(f"{redis_store.prefix}hit:k:{int(START) // 60}")
-    assert 0 < ttl <= 15
+    assert counts[:5] == [1, 2, 3, 4, 4]
+    assert set(counts[4:]) == {4}  # over the limit of 3, however many more come
+    assert redis_store.client.zcard(f"{redis_store.prefix}hits:k") == 4
+
+
+def test_redis_counters_expire_when_their_last_hit_leaves_the_window(redis_store):
+    redis_store.hits([("k", 10)], 60, now=START + 45)
+
+    ttl = redis_store.client.ttl(f"{redis_store.prefix}hits:k")
+    assert 0 < ttl <= 61
 
 
 def test_redis_spends_a_token_once_only_and_forgets_it_when_it_expires(redis_store):
@@ -109,8 +119,8 @@ def test_with_redis_configured_nothing_is_counted_in_the_database(settings):
     settings.REDIS_URL = redis_url_or_skip()
     key = unique("configured")
     try:
-        assert store.hits([key], 60) == [1]
-        assert store.hits([key], 60) == [2]
+        assert store.hits([(key, 10)], 60) == [1]
+        assert store.hits([(key, 10)], 60) == [2]
         assert store.spend_once(key, 60) is True
         assert store.spend_once(key, 60) is False
     finally:
@@ -123,9 +133,9 @@ def test_with_redis_configured_nothing_is_counted_in_the_database(settings):
 def test_a_failed_redis_is_left_alone_for_a_while(settings, monkeypatch):
     monkeypatch.setattr(store, "_redis_down_until", {})
     settings.REDIS_URL = "redis://127.0.0.1:1/1"  # nothing listens on port 1
-    assert store.hits(["k"], 60) is None  # tried, failed
+    assert store.hits([("k", 10)], 60) is None  # tried, failed
     tried = []
     monkeypatch.setattr(store.RedisStore, "hits", lambda *args, **kwargs: tried.append(1))
 
-    assert store.hits(["k"], 60) is None
+    assert store.hits([("k", 10)], 60) is None
     assert not tried

@@ -38,7 +38,7 @@ from tests.system.servers import (
 
 LIMIT = 5  # signatures per connection per petition
 OVER_LIMIT = 4  # how many more the one client sends
-# One fixed window (about 69 days) for the whole run, so that no counter starts again mid-test.
+# A window (about 69 days) longer than the run, so that no signature leaves it mid-test.
 WINDOW_MINUTES = 100_000
 # A Redis database of these tests' own (not 0), emptied before and after.
 REDIS_DB = 13

@@ -77,11 +77,12 @@ def signing_limit_check(
 ) -> SuspectReason | None:
     """Count one signature from ``ip_hash`` in Redis and say which limit, if any, it goes over.
 
-    Fixed windows of ``window_minutes``: one counter per connection per petition and one per
-    connection across the site, both counted in one round trip. The keys hold the keyed
-    hash only, never an address. A limit of 0 is off; an empty ``ip_hash`` is never limited.
-    ``None`` if Redis is not configured or not answering: then the limits are for the
-    database to apply as it stores the signature (:func:`database_limit_check`).
+    The window is the ``window_minutes`` up to now, as when the database counts: one counter
+    per connection per petition and one per connection across the site, both counted in one
+    round trip. The keys hold the keyed hash only, never an address. A limit of 0 is off;
+    an empty ``ip_hash`` is never limited. ``None`` if Redis is not configured or not
+    answering: then the limits are for the database to apply as it stores the signature
+    (:func:`database_limit_check`).
     """
     if not ip_hash:
         return SuspectReason.NONE
@@ -97,7 +98,9 @@ def signing_limit_check(
     checks = [check for check in checks if check[1]]
     if not checks:
         return SuspectReason.NONE
-    counts = store.hits([key for key, _, _ in checks], limits.window_minutes * 60, now=now)
+    counts = store.hits(
+        [(key, limit) for key, limit, _ in checks], limits.window_minutes * 60, now=now
+    )
     if counts is None:
         return None
     for (_key, limit, reason), count in zip(checks, counts, strict=True):
@@ -111,7 +114,7 @@ def database_limit_check(
 ) -> RateLimitCheck:
     """The same limits, for the signature's own insert to apply from the signatures stored.
 
-    The window slides: it is the ``window_minutes`` before ``now``, and every signature
+    The window is the ``window_minutes`` before ``now``, as in Redis, and every signature
     stored from the connection in it counts (suspect and duplicate ones too, as each
     attempt counts in Redis).
     """

@@ -1,4 +1,4 @@
-"""A tiny store shared by every app server: fixed-window counters and one-time tokens.
+"""A tiny store shared by every app server: sliding-window counters and one-time tokens.
 
 Redis holds them when ``settings.REDIS_URL`` is set (one round trip per call). Without Redis,
 one-time tokens go to the database (one statement per call, on SQLite or PostgreSQL), and
@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import math
 import random
+import secrets
 import time
 from collections.abc import Sequence
 
@@ -33,12 +35,6 @@ REDIS_TIMEOUT_SECONDS = 0.5
 # About one database call in this many also deletes expired tokens: cheap on average, and the
 # table holds little more than the tokens still alive.
 CLEANUP_ONE_IN = 500
-
-
-def _window(window_seconds: int, now: float) -> tuple[int, int]:
-    """The fixed window ``now`` falls in (its number) and the unix time at which it ends."""
-    number = int(now) // window_seconds
-    return number, (number + 1) * window_seconds
 
 
 class DatabaseStore:
@@ -85,17 +81,25 @@ class RedisStore:
             socket_timeout=REDIS_TIMEOUT_SECONDS,
         )
 
-    def hits(self, keys: Sequence[str], window_seconds: int, *, now: float) -> list[int]:
-        number, ends = _window(window_seconds, now)
-        ttl = max(int(ends - now), 1)
+    def hits(
+        self, counters: Sequence[tuple[str, int]], window_seconds: int, *, now: float
+    ) -> list[int]:
+        # Each counter is a sorted set of the moments of its hits. Only the newest limit + 1
+        # are kept: if more than the limit fall in the window, those do, so the answer to
+        # "over the limit?" is exact while a connection hammering the form costs a few
+        # entries, not one per request.
+        member = f"{now!r}:{secrets.token_hex(4)}"
         # MULTI/EXEC: a counter never exists without its expiry, even if this process dies.
         pipe = self.client.pipeline(transaction=True)
-        for key in keys:
-            name = f"{self.prefix}hit:{key}:{number}"
-            pipe.incr(name)
-            pipe.expire(name, ttl)
+        for key, limit in counters:
+            name = f"{self.prefix}hits:{key}"
+            pipe.zremrangebyscore(name, "-inf", f"({now - window_seconds!r}")
+            pipe.zadd(name, {member: now})
+            pipe.zremrangebyrank(name, 0, -(limit + 2))
+            pipe.zcard(name)
+            pipe.expire(name, math.ceil(window_seconds) + 1)
         replies = pipe.execute()
-        return [int(count) for count in replies[::2]]
+        return [int(count) for count in replies[3::5]]
 
     def spend_once(self, token: str, ttl_seconds: int, *, now: float) -> bool:
         name = f"{self.prefix}spent:{token}"
@@ -127,16 +131,21 @@ def _redis_failed(error: Exception) -> None:
     )
 
 
-def hits(keys: Sequence[str], window_seconds: int, *, now: float | None = None) -> list[int] | None:
-    """Count one more for each key in the current fixed window in Redis; their counts, in
-    order. ``None`` if Redis is not configured or not answering (nothing was counted)."""
-    if not keys:
+def hits(
+    counters: Sequence[tuple[str, int]], window_seconds: int, *, now: float | None = None
+) -> list[int] | None:
+    """Count one hit now on each ``(key, limit)`` in Redis; for each, in order, the hits in the
+    ``window_seconds`` up to now, this one included: the window slides, as the signatures
+    table's does (``petitions.signature_insert``), so the two count the same. Exact up to
+    ``limit + 1``; never more than that. ``None`` if Redis is not configured or not
+    answering (nothing was counted)."""
+    if not counters:
         return []
     store = _redis_store()
     if store is None:
         return None
     try:
-        return store.hits(keys, window_seconds, now=time.time() if now is None else now)
+        return store.hits(counters, window_seconds, now=time.time() if now is None else now)
     except redis.RedisError as error:
         _redis_failed(error)
         return None
