@@ -124,6 +124,17 @@ def database_prepare(env: dict[str, str]) -> None:
     run_undersigned("shell", "-c", PREPARE_SNIPPET, env=env)
 
 
+def sqlite_site_environment(folder: Path, *, static_root: Path) -> dict[str, str]:
+    """A migrated SQLite demo site in ``folder``: the environment to start servers on it."""
+    env = server_environment(
+        database_url=f"sqlite:///{folder / 'undersigned.sqlite3'}",
+        data_dir=folder / "data",
+        static_root=static_root,
+    )
+    database_prepare(env)
+    return env
+
+
 class Server:
     """``undersigned serve --no-worker`` in its own process group, on a port of its own.
 

@@ -14,9 +14,8 @@ import pytest
 from tests.system.servers import (
     SIGN_PATH,
     Server,
-    database_prepare,
     exchange,
-    server_environment,
+    sqlite_site_environment,
 )
 
 CONTACT_PATH = "/contact-us/"  # the demo's contact page (undersigned.contact.demo)
@@ -26,14 +25,7 @@ BAD_REQUEST_PAGE = "Sorry, we could not read what was sent"
 @pytest.fixture(scope="module")
 def sqlite_environment(tmp_path_factory, static_root) -> dict[str, str]:
     """A migrated SQLite demo site, made before the test's time limit starts."""
-    folder = tmp_path_factory.mktemp("bad-requests")
-    env = server_environment(
-        database_url=f"sqlite:///{folder / 'undersigned.sqlite3'}",
-        data_dir=folder / "data",
-        static_root=static_root,
-    )
-    database_prepare(env)
-    return env
+    return sqlite_site_environment(tmp_path_factory.mktemp("bad-requests"), static_root=static_root)
 
 
 @pytest.fixture

@@ -21,9 +21,8 @@ from tests.system.servers import (
     Outcome,
     Server,
     SigningLoad,
-    database_prepare,
-    server_environment,
     shown_count,
+    sqlite_site_environment,
 )
 
 CLIENTS = 8
@@ -34,11 +33,7 @@ DOWN_FOR = 1.0  # seconds between the kill and the restart, for clients to find 
 
 @pytest.fixture
 def sqlite_server(tmp_path, static_root) -> Iterator[Server]:
-    database_url = f"sqlite:///{tmp_path / 'undersigned.sqlite3'}"
-    env = server_environment(
-        database_url=database_url, data_dir=tmp_path / "data", static_root=static_root
-    )
-    database_prepare(env)
+    env = sqlite_site_environment(tmp_path, static_root=static_root)
     server = Server(env, log_dir=tmp_path, name="server")
     try:
         yield server

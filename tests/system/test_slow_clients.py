@@ -21,10 +21,9 @@ from tests.system.servers import (
     Outcome,
     Server,
     Signer,
-    database_prepare,
     exchange,
-    server_environment,
     signature_details,
+    sqlite_site_environment,
 )
 
 WORKERS = 2
@@ -38,14 +37,7 @@ ANSWER_WITHIN = 1.0
 def sqlite_environment(tmp_path_factory, static_root) -> dict[str, str]:
     """A migrated SQLite demo site, made before the test's time limit starts: on a machine
     kept busy by other jobs, migrating alone can take minutes."""
-    folder = tmp_path_factory.mktemp("slow-clients")
-    env = server_environment(
-        database_url=f"sqlite:///{folder / 'undersigned.sqlite3'}",
-        data_dir=folder / "data",
-        static_root=static_root,
-    )
-    database_prepare(env)
-    return env
+    return sqlite_site_environment(tmp_path_factory.mktemp("slow-clients"), static_root=static_root)
 
 
 @pytest.fixture
