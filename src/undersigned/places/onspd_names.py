@@ -138,24 +138,22 @@ def _wards_main_authority() -> dict[str, str]:
     return {ward: counter.most_common(1)[0][0] for ward, counter in counts.items()}
 
 
+def _areas_upsert(model, areas: list, *, fields: list[str]) -> None:
+    """Add ``areas`` (by their code), or update ``fields`` of those already there."""
+    model.objects.bulk_create(
+        areas, update_conflicts=True, unique_fields=["code"], update_fields=fields, batch_size=500
+    )
+
+
 @transaction.atomic
 def area_names_save(names: AreaNames) -> NamesResult:
     """Add or rename the local authorities, constituencies and wards in ``names``."""
     result = NamesResult()
-    LocalAuthority.objects.bulk_create(
-        [LocalAuthority(code=c, name=n) for c, n in names.local_authorities.items()],
-        update_conflicts=True,
-        unique_fields=["code"],
-        update_fields=["name"],
-        batch_size=500,
-    )
-    Constituency.objects.bulk_create(
-        [Constituency(code=c, name=n) for c, n in names.constituencies.items()],
-        update_conflicts=True,
-        unique_fields=["code"],
-        update_fields=["name"],
-        batch_size=500,
-    )
+    for model, named in (
+        (LocalAuthority, names.local_authorities),
+        (Constituency, names.constituencies),
+    ):
+        _areas_upsert(model, [model(code=c, name=n) for c, n in named.items()], fields=["name"])
     result.local_authorities = len(names.local_authorities)
     result.constituencies = len(names.constituencies)
     if names.wards:
@@ -169,14 +167,8 @@ def area_names_save(names: AreaNames) -> NamesResult:
             else:
                 unplaced.append(Ward(code=code, name=name))
         # A ward nothing places keeps the local authority it had.
-        for wards, fields in ((placed, ["name", "local_authority"]), (unplaced, ["name"])):
-            Ward.objects.bulk_create(
-                wards,
-                update_conflicts=True,
-                unique_fields=["code"],
-                update_fields=fields,
-                batch_size=500,
-            )
+        _areas_upsert(Ward, placed, fields=["name", "local_authority"])
+        _areas_upsert(Ward, unplaced, fields=["name"])
         result.wards = len(placed) + len(unplaced)
         result.wards_placed = len(placed)
     return result
