@@ -206,28 +206,27 @@ def _through_the_middleware(
     return len(calls), 2
 
 
-def test_a_page_that_sets_another_cookie_is_not_kept(page_cache):
-    def view(request):
-        response = HttpResponse("<p>Hello</p>")
-        response.set_cookie("tracking", "1")
-        return response
-
-    assert _through_the_middleware(view) == (2, 2)
+def _another_cookie(response: HttpResponse) -> None:
+    response.set_cookie("tracking", "1")
 
 
-def test_a_private_page_is_not_kept(page_cache):
+def _private(response: HttpResponse) -> None:
+    response["Cache-Control"] = "private"
+
+
+def _varies_on_the_browser(response: HttpResponse) -> None:
+    response["Vary"] = "Cookie, User-Agent"
+
+
+@pytest.mark.parametrize(
+    "personalise",
+    [_another_cookie, _private, _varies_on_the_browser],
+    ids=["sets another cookie", "private", "varies on more than cookies and language"],
+)
+def test_a_page_that_is_not_the_same_for_everyone_is_not_kept(page_cache, personalise):
     def view(request):
         response = HttpResponse("<p>Only for you</p>")
-        response["Cache-Control"] = "private"
-        return response
-
-    assert _through_the_middleware(view) == (2, 2)
-
-
-def test_a_page_that_varies_on_more_than_cookies_and_language_is_not_kept(page_cache):
-    def view(request):
-        response = HttpResponse("<p>For your browser</p>")
-        response["Vary"] = "Cookie, User-Agent"
+        personalise(response)
         return response
 
     assert _through_the_middleware(view) == (2, 2)
