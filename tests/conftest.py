@@ -21,6 +21,25 @@ ORGANISER_USERNAME = "organiser"
 ORGANISER_PASSWORD = "a-volunteer's-password"
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """A transactional test must restore the migrated rows (``serialized_rollback=True``).
+
+    Emptying the tables after a transactional test runs ``post_migrate`` again, which makes
+    the Organisers group anew under another id; a later test that restores the migrated rows
+    then meets that group's name and fails on its unique constraint, far from the cause.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: django_db(transaction=True) needs serialized_rollback=True"
+            )
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     forget_everything()

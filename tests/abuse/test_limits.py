@@ -72,9 +72,7 @@ def test_other_connections_have_their_own_counts(strict, client_hash):
     assert check(1, client_hash + "-neighbour") == SuspectReason.NONE
 
 
-def test_signatures_older_than_the_window_no_longer_count_as_in_the_database(
-    strict, client_hash
-):
+def test_signatures_older_than_the_window_no_longer_count_as_in_the_database(strict, client_hash):
     for _ in range(4):
         check(1, client_hash, now=START + 10)
 

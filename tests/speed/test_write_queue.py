@@ -29,7 +29,7 @@ def second_writer_start() -> tuple[threading.Thread, threading.Event]:
 
 
 @sqlite_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_second_writer_waits_until_the_first_is_done():
     with write_turn():
         thread, entered = second_writer_start()
@@ -39,7 +39,7 @@ def test_a_second_writer_waits_until_the_first_is_done():
 
 
 @sqlite_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_inside_an_open_transaction_nobody_queues():
     """The open transaction may hold the database's lock that the writer in front waits for:
     a writer inside one goes ahead even while another thread has the turn."""
@@ -72,7 +72,7 @@ def test_inside_an_open_transaction_nobody_queues():
 
 
 @sqlite_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_turn_taken_inside_a_turn_does_not_end_the_outer_one():
     with write_turn():
         with write_turn():  # no second turn (and no deadlock) inside
