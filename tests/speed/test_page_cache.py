@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client, RequestFactory
+from django.urls import reverse
 
 from tests.factories import PetitionPageFactory
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
@@ -267,3 +268,17 @@ def test_a_plain_public_page_is_kept_and_a_session_cookie_bypasses_it(page_cache
     assert _through_the_middleware(view) == (1, 2)
     assert _through_the_middleware(view, cookies={"sessionid": "x"}) == (2, 2)
     assert _through_the_middleware(view, cookies={"messages": "x"}) == (2, 2)
+
+
+@pytest.mark.django_db
+def test_a_kept_copy_answers_a_conditional_request_as_the_view_would(page_cache, petition):
+    card = reverse("petitions:share_card", kwargs={"slug": petition.slug})
+    first = Client().get(card)
+    assert first.status_code == 200 and first["ETag"]
+
+    again = Client().get(card, headers={"If-None-Match": first["ETag"]})
+    other = Client().get(card, headers={"If-None-Match": '"another-version"'})
+
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert other.status_code == 200 and other.content == first.content

@@ -27,7 +27,8 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.utils.cache import get_max_age
+from django.utils.cache import get_conditional_response, get_max_age
+from django.utils.http import parse_http_date_safe
 from django.utils.translation import get_language_from_request
 
 # The value of each CSRF token input ({% csrf_token %}): a kept page is cut around them.
@@ -109,4 +110,11 @@ class PageCacheMiddleware:
         content = get_token(request).encode().join(pieces) if len(pieces) > 1 else pieces[0]
         response = HttpResponse(content, headers=headers)
         response["Content-Length"] = str(len(content))
-        return response
+        # A browser or previewer that holds this version (the share card's ETag) is told so,
+        # as the view itself would tell it.
+        return get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            response=response,
+        )
