@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -19,6 +20,7 @@ from undersigned.petitions.page_forms import PetitionPageForm
 from undersigned.site.page_views import page_context, page_view_get
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
 
     from django.http import HttpRequest, HttpResponse
@@ -328,6 +330,66 @@ class SignatureState(models.TextChoices):
     SUSPECT = "suspect", _("Suspect")
 
 
+@dataclass(frozen=True, kw_only=True)
+class SamePersonRule:
+    """One way two signatures of a petition are the same person's: equal ``key`` fields.
+
+    It does not apply to a signature whose ``needs`` field is blank. Of the signatures of a
+    petition that are not duplicates, no two share a key (the unique constraint ``name``),
+    and every consumer (the constraints, the insert, the lookups after it, subject access)
+    takes its conditions from here.
+    """
+
+    name: str  # of the partial unique constraint
+    key: tuple[str, ...]  # the fields besides the petition
+    needs: str
+    # Key fields a person may type in another case when asking what is held about them.
+    # Signing stores them lower-cased, so elsewhere they are compared as stored (which the
+    # unique index can answer).
+    any_case: frozenset[str] = frozenset()
+
+    def condition(self) -> Q:
+        """Which signatures the rule applies to: the unique constraint's condition."""
+        return ~Q(**{self.needs: ""}) & ~Q(state=SignatureState.DUPLICATE.value)
+
+    def constraint(self) -> models.UniqueConstraint:
+        return models.UniqueConstraint(
+            fields=["petition", *self.key], condition=self.condition(), name=self.name
+        )
+
+    def applies(self, values: Mapping[str, str]) -> bool:
+        """Whether the rule can find the person of a signature with these ``values`` (by
+        field name): not if its ``needs`` field is blank."""
+        return bool(values[self.needs])
+
+    def matching(self, values: Mapping[str, str], *, any_case: bool = False) -> Q:
+        """Signatures whose key fields equal ``values``; ignoring case in the ``any_case``
+        fields if asked."""
+        return Q(
+            **{
+                f"{field}__iexact" if any_case and field in self.any_case else field: values[field]
+                for field in self.key
+            }
+        )
+
+
+# In order of priority: of the earlier signatures a person made at the same moment, the one
+# the first rule finds is the original.
+SAME_PERSON_RULES = (
+    SamePersonRule(
+        name="one_signature_per_email_per_petition",
+        key=("email",),
+        needs="email",
+        any_case=frozenset({"email"}),
+    ),
+    SamePersonRule(
+        name="one_signature_per_person_per_petition",
+        key=("name_key", "postcode"),
+        needs="postcode",
+    ),
+)
+
+
 class Signature(models.Model):
     """One submission of a petition's sign form. Only ``counted`` signatures are counted.
 
@@ -401,16 +463,7 @@ class Signature(models.Model):
             ),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["petition", "email"],
-                condition=~Q(email="") & ~Q(state="duplicate"),
-                name="one_signature_per_email_per_petition",
-            ),
-            models.UniqueConstraint(
-                fields=["petition", "name_key", "postcode"],
-                condition=~Q(postcode="") & ~Q(state="duplicate"),
-                name="one_signature_per_person_per_petition",
-            ),
+            *(rule.constraint() for rule in SAME_PERSON_RULES),
             models.CheckConstraint(
                 name="signature_has_address_or_postcode",
                 condition=~Q(address="") | ~Q(postcode="") | Q(anonymised_at__isnull=False),

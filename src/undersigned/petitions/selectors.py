@@ -32,6 +32,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 
 from undersigned.petitions.models import (
+    SAME_PERSON_RULES,
     PetitionIndexPage,
     PetitionPage,
     Signature,
@@ -160,13 +161,14 @@ def signature_list_for_person(
     """Every signature of one person, on every petition and in any state, by petition title.
 
     A person is their ``email`` (any case), or their folded name (``services.name_key``)
-    at a normalised ``postcode``; with neither, nobody.
+    at a normalised ``postcode`` (the ways of ``SAME_PERSON_RULES``); with neither, nobody.
     """
+    person = {"email": email, "name_key": name_key, "postcode": postcode}
     match = Q()
-    if email:
-        match |= Q(email__iexact=email)
-    if name_key and postcode:
-        match |= Q(name_key=name_key, postcode=postcode)
+    for rule in SAME_PERSON_RULES:
+        # Only a whole key is somebody: a name without a postcode could be anyone's.
+        if all(person[name] for name in rule.key):
+            match |= rule.matching(person, any_case=True)
     if not match:
         return Signature.objects.none()
     return (

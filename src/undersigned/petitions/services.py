@@ -27,6 +27,7 @@ from undersigned.abuse import limits, proof_of_work
 from undersigned.abuse.proof_of_work import ProofProblem
 from undersigned.petitions import selectors, signature_insert
 from undersigned.petitions.models import (
+    SAME_PERSON_RULES,
     PetitionPage,
     PetitionState,
     Signature,
@@ -157,27 +158,22 @@ def _is_email(value: str) -> bool:
     return True
 
 
-def _find_originals(
-    petition: PetitionPage, *, email: str, key: str, postcode: str
-) -> list[Signature]:
-    """The person's earlier signatures that are not duplicates: one by email, one by name and
-    postcode (the same one, two, or none), earliest first.
+def _find_originals(petition: PetitionPage, *, signature: Signature) -> list[Signature]:
+    """The earlier signatures that are not duplicates of the person who made ``signature``:
+    at most one by each way of being the same person (``SAME_PERSON_RULES``), earliest
+    first; of those made at the same moment, the one the earlier rule found.
 
-    One lookup per way of being the same person, each repeating its unique constraint's
-    condition, so that the database reads that constraint's partial index. (SQLite cannot
-    use them for the two joined with OR, and read every signature of the petition instead.)
+    One lookup per rule, each with its unique constraint's condition, so that the database
+    reads that constraint's partial index. (SQLite cannot use them for the lookups joined
+    with OR, and read every signature of the petition instead.)
     """
-    signatures = (
-        Signature.objects.filter(petition=petition)
-        .exclude(state=SignatureState.DUPLICATE)
-        .order_by()
-    )
+    signatures = Signature.objects.filter(petition=petition).order_by()
+    person = {name: getattr(signature, name) for rule in SAME_PERSON_RULES for name in rule.key}
     found: dict[int, Signature] = {}
-    if email:
-        found.update((s.pk, s) for s in signatures.exclude(email="").filter(email=email)[:1])
-    if postcode:
-        by_name = signatures.exclude(postcode="").filter(name_key=key, postcode=postcode)[:1]
-        found.update((s.pk, s) for s in by_name)
+    for rule in SAME_PERSON_RULES:
+        if rule.applies(person):
+            earlier = signatures.filter(rule.condition(), rule.matching(person))[:1]
+            found.update((s.pk, s) for s in earlier)
     return sorted(found.values(), key=lambda signature: signature.created_at)
 
 
@@ -344,9 +340,7 @@ def _duplicate_store(
     petition_ensure_accepting(petition, abuse=abuse, now=now)
 
     def originals_find() -> list[Signature]:
-        return _find_originals(
-            petition, email=signature.email, key=signature.name_key, postcode=signature.postcode
-        )
+        return _find_originals(petition, signature=signature)
 
     originals = originals_find()
     if originals and not suspect and all(s.state == SignatureState.SUSPECT for s in originals):

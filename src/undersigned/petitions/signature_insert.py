@@ -11,14 +11,15 @@ long the answer takes whether someone has signed. The database does all of it at
   its closing time, read in the same statement that writes: a petition closed a moment ago
   takes no more signatures, whatever copy of it the caller holds;
 - ``LEFT JOIN`` on the postcode table fills in the ward, constituency and council codes;
-- ``LEFT JOIN`` on the person's earlier signature by email and by name and postcode (through
-  the partial unique indexes) stores this one as a ``duplicate`` of the earlier of the two;
+- ``LEFT JOIN`` on the person's earlier signature by each way of being the same person
+  (``SAME_PERSON_RULES``: by email, by name and postcode; through their partial unique
+  indexes) stores this one as a ``duplicate`` of the earliest found;
 - when the rate limits are counted in the database (no Redis), it counts the connection's
   signatures within the window (:class:`RateLimitCheck`) and stores the signature as suspect
   if there are already as many as a limit allows: no counter table to write as well;
-- ``ON CONFLICT DO NOTHING`` leaves the row out if either of the partial unique constraints
-  on signatures (same email, same name and postcode) says this person signed a moment ago,
-  after the statement looked (two of their signatures sent at once).
+- ``ON CONFLICT DO NOTHING`` leaves the row out if any of those partial unique constraints
+  says this person signed a moment ago, after the statement looked (two of their
+  signatures sent at once).
 
 Whether a row was stored comes back through ``RETURNING``. When none was, the caller finds
 out why (closed, signed at the same moment, or a signature of theirs held back as suspect
@@ -36,6 +37,7 @@ from wagtail.models import Page
 
 from undersigned.abuse.suspicion import RateLimitCheck, SuspectReason
 from undersigned.petitions.models import (
+    SAME_PERSON_RULES,
     PetitionPage,
     PetitionState,
     Signature,
@@ -91,13 +93,19 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
     limited = per_petition or overall
     fields = [field for field in Signature._meta.concrete_fields if not field.primary_key]
     pk, created = qn(Signature._meta.pk.column), qn("created_at")
-    signed_before = f"(by_email.{pk} IS NOT NULL OR by_person.{pk} IS NOT NULL)"
-    # The earlier of the two (the one by email if they were made at the same moment).
-    original = (
-        f"CASE WHEN by_email.{pk} IS NULL THEN by_person.{pk} "
-        f"WHEN by_person.{pk} IS NULL OR by_person.{created} >= by_email.{created} "
-        f"THEN by_email.{pk} ELSE by_person.{pk} END"
-    )
+    # The person's earlier signature found by each rule, joined under these names.
+    same = [f"same_{index}" for index in range(len(SAME_PERSON_RULES))]
+    signed_before = f"({' OR '.join(f'{alias}.{pk} IS NOT NULL' for alias in same)})"
+    # The earliest of them, the earlier rule's on a tie: the first rule's found that no later
+    # rule's is earlier than (any passed over had a later rule's earlier than it).
+    original = "CASE "
+    for index, alias in enumerate(same[:-1]):
+        not_later = "".join(
+            f"AND ({later}.{pk} IS NULL OR {later}.{created} >= {alias}.{created}) "
+            for later in same[index + 1 :]
+        )
+        original += f"WHEN {alias}.{pk} IS NOT NULL {not_later}THEN {alias}.{pk} "
+    original += f"ELSE {same[-1]}.{pk} END"
     duplicate = f"'{SignatureState.DUPLICATE}'"
     # Filled by the statement itself: the area codes, the original if the person signed
     # before, and the state and reason (given, or from the limits, unless a duplicate).
@@ -142,21 +150,22 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
         for name in ("state", "suspect_reason", "duplicate_of", *AREA_FIELDS)
     )
     table = qn(Signature._meta.db_table)
-    # The person's earlier signature by email and by name and postcode: each condition
-    # repeats its partial unique index's own, so that the index is read (one row at most).
-    earlier = (
-        f"LEFT JOIN {table} by_email ON by_email.{qn('petition_id')} = %s "
-        f"AND by_email.{qn('email')} = %s AND NOT (by_email.{qn('email')} = '') "
-        f"AND NOT (by_email.{qn('state')} = {duplicate}) "
-        f"LEFT JOIN {table} by_person ON by_person.{qn('petition_id')} = %s "
-        f"AND by_person.{qn('name_key')} = %s AND by_person.{qn('postcode')} = %s "
-        f"AND NOT (by_person.{qn('postcode')} = '') "
-        f"AND NOT (by_person.{qn('state')} = {duplicate}) "
+
+    def column(name: str) -> str:
+        return qn(Signature._meta.get_field(name).column)
+
+    # Each join's condition repeats its rule's unique index's own (SamePersonRule.condition),
+    # so that the index is read (one row at most). Parameters: the petition, then the key.
+    earlier = "".join(
+        f"LEFT JOIN {table} {alias} ON {alias}.{column('petition')} = %s "
+        + "".join(f"AND {alias}.{column(name)} = %s " for name in rule.key)
+        + f"AND NOT ({alias}.{column(rule.needs)} = '') "
+        f"AND NOT ({alias}.{column('state')} = {duplicate}) "
+        for rule, alias in zip(SAME_PERSON_RULES, same, strict=True)
     )
-    every_earlier_suspect = (
-        f"COALESCE(by_email.{qn('state')}, '{SignatureState.SUSPECT}') = "
-        f"'{SignatureState.SUSPECT}' AND COALESCE(by_person.{qn('state')}, "
-        f"'{SignatureState.SUSPECT}') = '{SignatureState.SUSPECT}'"
+    suspect = f"'{SignatureState.SUSPECT}'"
+    every_earlier_suspect = " AND ".join(
+        f"COALESCE({alias}.{column('state')}, {suspect}) = {suspect}" for alias in same
     )
     # Table and column names come from the models, the states and reasons from their enums;
     # every value is a parameter.
@@ -267,8 +276,8 @@ class SignatureInsert:
             values = {**values, "state": state, "suspect_reason": suspect_reason}
         params = [values[name] for name in statement.passed]
         params.append(values["postcode"])
-        petition_id, postcode = values["petition_id"], values["postcode"]
-        params += [petition_id, values["email"], petition_id, values["name_key"], postcode]
+        for rule in SAME_PERSON_RULES:
+            params += [values["petition_id"], *(values[name] for name in rule.key)]
         if limited:
             since = connection.ops.adapt_datetimefield_value(rate_limits.since)
             if statement.overall:
