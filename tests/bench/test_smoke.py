@@ -1,8 +1,9 @@
 """The load benchmarks run end to end: a second or two each, on SQLite, and print their figures.
 
-They need wrk (Debian's package, which .ci/run installs) and are skipped without it. What they
-measure is not checked here (figures belong in bench/, not in assertions); only that each one
-starts the real server, drives it, checks the database and says what it found.
+The two through the real server need wrk (Debian's package, which .ci/run installs) and are
+skipped without it; the in-process one needs nothing more than the site. What they measure
+is not checked here (figures belong in bench/, not in assertions); only that each one drives
+the site, checks the database and says what it found.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 WRK = "/usr/bin/wrk"
 
-pytestmark = pytest.mark.skipif(
+needs_wrk = pytest.mark.skipif(
     not os.path.exists(WRK), reason="needs wrk (apt-get install wrk) to drive the server"
 )
 
@@ -36,10 +37,10 @@ SHORT_RUN = [
 ]
 
 
-def run_bench(script: str) -> subprocess.CompletedProcess:
+def run_bench(script: str, *arguments: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     return subprocess.run(
-        [sys.executable, str(BENCH / script), *SHORT_RUN],
+        [sys.executable, str(BENCH / script), *arguments],
         env=env,
         capture_output=True,
         text=True,
@@ -48,8 +49,9 @@ def run_bench(script: str) -> subprocess.CompletedProcess:
     )
 
 
+@needs_wrk
 def test_the_sign_benchmark_signs_checks_the_table_and_compares_with_the_reference():
-    result = run_bench("sign_throughput.py")
+    result = run_bench("sign_throughput.py", *SHORT_RUN)
 
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
@@ -63,8 +65,9 @@ def test_the_sign_benchmark_signs_checks_the_table_and_compares_with_the_referen
     assert "Undersigned / reference:" in out
 
 
+@needs_wrk
 def test_the_page_benchmark_reads_the_page_and_the_json_and_sees_a_new_signature():
-    result = run_bench("page_throughput.py")
+    result = run_bench("page_throughput.py", *SHORT_RUN)
 
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
@@ -73,3 +76,20 @@ def test_the_page_benchmark_reads_the_page_and_the_json_and_sees_a_new_signature
     assert "JSON count" in out
     assert "A new signature showed: page after" in out
     assert "json after" in out
+
+
+def test_the_in_process_sign_benchmark_signs_with_and_without_the_fast_path_and_checks_the_table():
+    result = run_bench(
+        "sign_inprocess.py", "--rounds", "2", "--signatures", "20", "--fast-path", "on,off"
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("SQLite, fast path")]
+    assert [line.split(":")[0] for line in lines] == [
+        "SQLite, fast path on",
+        "SQLite, fast path off",
+    ]
+    for line in lines:
+        assert "CPU per signature median" in line
+        assert "answers other than the thank-you redirect: 0" in line
+        assert "stored 40 of 40" in line

@@ -1,0 +1,187 @@
+"""CPU time per signature, in one process: the WSGI application called directly, no server.
+
+    python bench/sign_inprocess.py                      # 9 rounds of 2,000 signatures
+    python bench/sign_inprocess.py --fast-path on,off   # the sign fast path, then without it
+    python bench/sign_inprocess.py --rounds 15 --signatures 1000
+
+``bench/sign_throughput.py`` measures signing through the real server under load, which is
+what a visitor sees but swings from run to run on a shared 2-core machine (the same code has
+given 700 and 1,700 signatures a second there). This bench takes the server, the load
+generator and the scheduler out: a fresh demo site on SQLite (as the throughput bench makes
+it, production settings), then one process imports ``undersigned.config.wsgi.application``
+(the fast path around Django, as gunicorn loads it), GETs the petition page once for the
+CSRF cookie and token, and posts the sign form to it as a new person each time (distinct
+name, a demo postcode, its own address behind one trusted proxy, over HTTPS) for
+``--rounds`` rounds of ``--signatures``. It prints the CPU time per signature of each round
+and their median and minimum (the process's own user and system time, which other work on
+the machine disturbs far less than it disturbs a rate), checks every answer was the redirect
+to the thank-you page and that the table holds one row per signature.
+
+To compare two versions of the code on the same machine, run this file with each one's
+``src`` first on the path (alternating, a few times each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import loadtest
+
+HOST = "127.0.0.1:8000"
+
+
+def _environ(*, method: str, path: str, body: bytes, cookie: str, client: str) -> dict:
+    """What gunicorn hands the application for one request through the load balancer."""
+    from django.test import RequestFactory
+
+    headers = {
+        "host": HOST,
+        "origin": f"https://{HOST}",
+        "x-forwarded-for": client,
+        "x-forwarded-proto": "https",
+    }
+    if cookie:
+        headers["cookie"] = f"csrftoken={cookie}"
+    request = RequestFactory().generic(
+        method, path, body, content_type="application/x-www-form-urlencoded", headers=headers
+    )
+    return {**request.environ, "REMOTE_ADDR": "127.0.0.1"}
+
+
+def _call(application, environ: dict) -> tuple[str, dict[str, str], bytes]:
+    answer: dict = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, headers
+
+    chunks = application(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    # One value a header name is enough here; of the cookies, only the CSRF one is wanted.
+    headers = {
+        name.lower(): value.strip()
+        for name, value in answer["headers"]
+        if name.lower() != "set-cookie" or value.strip().startswith("csrftoken=")
+    }
+    return answer["status"], headers, body
+
+
+def signing_measure(info: dict, *, rounds: int, signatures: int, label: str) -> dict:
+    """In the site's own process: sign ``rounds`` x ``signatures`` times; CPU per signature."""
+    from undersigned.config.wsgi import application
+
+    status, headers, body = _call(
+        application,
+        _environ(method="GET", path=info["petition_path"], body=b"", cookie="", client="1.1.1.1"),
+    )
+    cookie = headers["set-cookie"].split(";")[0].split("=", 1)[1]
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    postcodes = [postcode.replace(" ", "+") for postcode in info["postcodes"]]
+    per_round, wrong = [], 0
+    for number in range(rounds):
+        # Made before the clock starts: only the application's own work is timed.
+        environs = [
+            _environ(
+                method="POST",
+                path=info["sign_path"],
+                body=(
+                    f"csrfmiddlewaretoken={token}&name=Bench+Signer+{label}+{number}-{n}"
+                    f"&address=&postcode={postcodes[n % len(postcodes)]}&email="
+                ).encode(),
+                cookie=cookie,
+                client=f"10.{number % 250}.{n // 250 % 250}.{n % 250 + 1}",
+            )
+            for n in range(signatures)
+        ]
+        started_cpu, started = time.process_time(), time.perf_counter()
+        for environ in environs:
+            status, headers, _ = _call(application, environ)
+            if not (status.startswith("302") and "/thank-you/" in headers.get("location", "")):
+                wrong += 1
+        per_round.append(
+            {
+                "cpu_ms": (time.process_time() - started_cpu) * 1000 / signatures,
+                "wall_ms": (time.perf_counter() - started) * 1000 / signatures,
+            }
+        )
+    return {"rounds": per_round, "wrong_answers": wrong}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--signatures", type=int, default=2000, help="a round")
+    parser.add_argument(
+        "--fast-path", default="on", help="on, off, or both in that order: on,off (default on)"
+    )
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args()
+    modes = [mode.strip() for mode in args.fast_path.split(",") if mode.strip()]
+    if not modes or set(modes) - {"on", "off"}:
+        parser.error("--fast-path takes on, off or on,off")
+
+    figures = {}
+    with loadtest.demo_site(engine="SQLite", postgres_url="", workers=1, label="inproc") as site:
+        for mode in modes:
+            env = dict(site.env, SIGN_FAST_PATH="1" if mode == "on" else "0")
+            before = sum(site.signature_rows().values())
+            arguments = [json.dumps(site.info), str(args.rounds), str(args.signatures), mode]
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", *arguments],
+                env=env,
+                check=True,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            result = json.loads(child.stdout.strip().splitlines()[-1])
+            stored = sum(site.signature_rows().values()) - before
+            cpu = [r["cpu_ms"] for r in result["rounds"]]
+            wall = [r["wall_ms"] for r in result["rounds"]]
+            figures[mode] = {
+                "cpu_ms_median": statistics.median(cpu),
+                "cpu_ms_min": min(cpu),
+                "wall_ms_median": statistics.median(wall),
+                "rounds_cpu_ms": cpu,
+                "wrong_answers": result["wrong_answers"],
+                "stored": stored,
+                "sent": args.rounds * args.signatures,
+            }
+            print(
+                f"SQLite, fast path {mode}: CPU per signature median "
+                f"{figures[mode]['cpu_ms_median']:.3f} ms, min {min(cpu):.3f} ms "
+                f"(rounds: {', '.join(f'{value:.3f}' for value in cpu)}); wall median "
+                f"{figures[mode]['wall_ms_median']:.3f} ms; answers other than the thank-you "
+                f"redirect: {result['wrong_answers']}; stored {stored} of "
+                f"{args.rounds * args.signatures}; load {loadtest.load()}",
+                flush=True,
+            )
+    if args.json:
+        print(json.dumps(figures))
+    failed = any(f["wrong_answers"] or f["stored"] != f["sent"] for f in figures.values())
+    sys.exit(1 if failed else 0)
+
+
+def child_main(info_json: str, rounds: str, signatures: str, mode: str) -> None:
+    import django
+
+    django.setup()
+    result = signing_measure(
+        json.loads(info_json), rounds=int(rounds), signatures=int(signatures), label=mode
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child_main(*sys.argv[2:6])
+    else:
+        main()
