@@ -69,6 +69,11 @@ def access_log_wanted() -> bool:
 FRONT_APP = "undersigned.config.front:application"
 
 
+def _tcp_bind(bind: str) -> bool:
+    """Whether gunicorn's ``--bind`` is a TCP address (not ``unix:`` or ``fd://``)."""
+    return not bind.startswith(("unix:", "fd://"))
+
+
 def _gunicorn_argv(
     *,
     bind: str,
@@ -78,7 +83,15 @@ def _gunicorn_argv(
     access_log: bool | None = None,
 ) -> list[str]:
     """gunicorn's command line; ``app`` is an ASGI application (the front) unless it is a
-    plain WSGI one given by the benchmarks, which then runs on gunicorn's sync workers."""
+    plain WSGI one given by the benchmarks, which then runs on gunicorn's sync workers.
+
+    The front's workers each listen on a socket of their own (``SO_REUSEPORT``), among which
+    the kernel spreads new connections. On one shared socket, asyncio accepts every
+    connection waiting when its worker wakes: a burst of visitors, or a proxy's pool of kept
+    connections, all landed on one worker while the others stood idle (a third fewer
+    signatures a second, docs/performance.md). A UNIX socket stays shared (each worker would
+    unlink the others' file).
+    """
     if access_log is None:
         access_log = access_log_wanted()
     return [
@@ -87,6 +100,7 @@ def _gunicorn_argv(
         "gunicorn",
         app,
         *(["--worker-class", "asgi"] if app == FRONT_APP else []),
+        *(["--reuse-port"] if app == FRONT_APP and _tcp_bind(bind) else []),
         "--bind",
         bind,
         "--workers",
@@ -184,6 +198,19 @@ def _demo_port_check(host: str, port: int) -> None:
     sys.exit(f"Port {port} is in use (another program, or a demo already running){suggestion}.")
 
 
+def _serve_port_check(bind: str) -> None:
+    """Stop with a plain message when ``bind``'s port is taken: with ``SO_REUSEPORT`` a second
+    server of the same user would otherwise start beside the first and share its visitors."""
+    if not _tcp_bind(bind):
+        return
+    host, _, port = bind.rpartition(":")
+    if not port.isdigit():
+        host, port = bind, "8000"  # gunicorn's default port
+    host = host.strip("[]") or "0.0.0.0"  # noqa: S104 - the address gunicorn would bind
+    if _port_taken(host, int(port)):
+        sys.exit(f"undersigned serve: {bind} is in use (another program, or a server running).")
+
+
 def _wait_until_listening(host: str, port: int, server: subprocess.Popen) -> bool:
     """Poll until the server accepts connections; ``False`` if it stops first."""
     if host in {"0.0.0.0", ""}:  # noqa: S104 - connecting, not binding
@@ -260,6 +287,7 @@ def serve(args: argparse.Namespace) -> None:
             "  export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\n"
             "(undersigned demo makes one for itself.)"
         )
+    _serve_port_check(args.bind)
     _setup_django(PRODUCTION_SETTINGS)
     if not args.skip_prepare:
         _prepare_database_and_static()

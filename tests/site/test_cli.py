@@ -111,3 +111,34 @@ def test_the_demo_on_a_port_in_use_says_so_plainly_and_fails_before_the_banner(t
     assert "Admin login" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "undersigned.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("bind", "own_sockets"),
+    [("127.0.0.1:8000", True), ("[::1]:8000", True), ("unix:/run/undersigned.sock", False)],
+)
+def test_each_worker_of_the_front_listens_on_a_tcp_socket_of_its_own(bind, own_sockets):
+    argv = cli._gunicorn_argv(bind=bind, workers=3, extra=[])
+
+    assert ("--reuse-port" in argv) is own_sockets
+
+
+def test_the_benchmarks_reference_on_sync_workers_shares_one_socket_as_before():
+    argv = cli._gunicorn_argv(bind="127.0.0.1:8000", workers=3, extra=[], app="reference:app")
+
+    assert "--reuse-port" not in argv
+
+
+def test_serve_on_a_port_in_use_says_so_plainly_and_fails_before_starting(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**_clean_env(tmp_path), "SECRET_KEY": "x" * 50}
+
+        result = _run("serve", "--bind", f"127.0.0.1:{port}", env=env)
+
+    assert result.returncode != 0
+    assert f"127.0.0.1:{port} is in use" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "undersigned.sqlite3").exists()
