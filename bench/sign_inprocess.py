@@ -38,6 +38,7 @@ HOST = "127.0.0.1:8000"
 
 def _environ(*, method: str, path: str, body: bytes, cookie: str, client: str) -> dict:
     """What gunicorn hands the application for one request through the load balancer."""
+    # Imported here: only the measuring child sets Django up; the parent never does.
     from django.test import RequestFactory
 
     headers = {
@@ -77,6 +78,7 @@ def _call(application, environ: dict) -> tuple[str, dict[str, str], bytes]:
 
 def signing_measure(info: dict, *, rounds: int, signatures: int, label: str) -> dict:
     """In the site's own process: sign ``rounds`` x ``signatures`` times; CPU per signature."""
+    # Imported here: loading the WSGI application sets Django up, which only the child does.
     from undersigned.config.wsgi import application
 
     status, headers, body = _call(
@@ -145,11 +147,10 @@ def main() -> None:
             result = json.loads(child.stdout.strip().splitlines()[-1])
             stored = sum(site.signature_rows().values()) - before
             cpu = [r["cpu_ms"] for r in result["rounds"]]
-            wall = [r["wall_ms"] for r in result["rounds"]]
-            figures[mode] = {
+            figure = figures[mode] = {
                 "cpu_ms_median": statistics.median(cpu),
                 "cpu_ms_min": min(cpu),
-                "wall_ms_median": statistics.median(wall),
+                "wall_ms_median": statistics.median(r["wall_ms"] for r in result["rounds"]),
                 "rounds_cpu_ms": cpu,
                 "wrong_answers": result["wrong_answers"],
                 "stored": stored,
@@ -157,11 +158,11 @@ def main() -> None:
             }
             print(
                 f"SQLite, fast path {mode}: CPU per signature median "
-                f"{figures[mode]['cpu_ms_median']:.3f} ms, min {min(cpu):.3f} ms "
+                f"{figure['cpu_ms_median']:.3f} ms, min {figure['cpu_ms_min']:.3f} ms "
                 f"(rounds: {', '.join(f'{value:.3f}' for value in cpu)}); wall median "
-                f"{figures[mode]['wall_ms_median']:.3f} ms; answers other than the thank-you "
-                f"redirect: {result['wrong_answers']}; stored {stored} of "
-                f"{args.rounds * args.signatures}; load {loadtest.load()}",
+                f"{figure['wall_ms_median']:.3f} ms; answers other than the thank-you "
+                f"redirect: {figure['wrong_answers']}; stored {stored} of {figure['sent']}; "
+                f"load {loadtest.load()}",
                 flush=True,
             )
     if args.json:
@@ -171,9 +172,6 @@ def main() -> None:
 
 
 def child_main(info_json: str, rounds: str, signatures: str, mode: str) -> None:
-    import django
-
-    django.setup()
     result = signing_measure(
         json.loads(info_json), rounds=int(rounds), signatures=int(signatures), label=mode
     )
