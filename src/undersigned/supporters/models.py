@@ -1,10 +1,13 @@
-"""Records about supporters' personal data that must outlive the data itself."""
+"""The supporter list, the consent ledger, updates and their deliveries, and erasure records."""
 
 from __future__ import annotations
+
+import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -71,12 +74,16 @@ class ConsentScope(models.TextChoices):
 
 class ConsentKind(models.TextChoices):
     GIVEN = "given", _("Given")
+    CONFIRMED = "confirmed", _("Confirmed by email")
+    LAPSED = "lapsed", _("Lapsed: not confirmed in time")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class ConsentSource(models.TextChoices):
     SIGN_FORM = "sign_form", _("Sign form")
     UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link")
+    CONFIRMATION_PAGE = "confirmation_page", _("Confirmation page")
+    CONFIRMATION_WINDOW = "confirmation_window", _("Not confirmed within the window")
     ORGANISER = "organiser", _("Organiser, on the person's request")
     ERASURE = "erasure", _("Erasure")
 
@@ -147,7 +154,7 @@ class ConsentEvent(models.Model):
             ),
             models.CheckConstraint(
                 name="consent_given_keeps_its_wording",
-                condition=Q(kind=ConsentKind.WITHDRAWN) | (~Q(wording="") & ~Q(wording_version="")),
+                condition=~Q(kind=ConsentKind.GIVEN) | (~Q(wording="") & ~Q(wording_version="")),
             ),
         ]
 
@@ -285,3 +292,95 @@ class UpdateDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email}: {self.get_state_display()}"
+
+
+# The supporter list: one person by email, across petitions
+
+
+class SupporterStatus(models.TextChoices):
+    """Where a person's email sign-up stands. Only ``confirmed`` supporters receive updates."""
+
+    UNCONFIRMED = "unconfirmed", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    LAPSED = "lapsed", _("Lapsed: not confirmed in time")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+
+def supporter_reference_new() -> str:
+    """An opaque, unguessable reference for links in emails: it says nothing about the person."""
+    return secrets.token_urlsafe(18)
+
+
+class Supporter(models.Model):
+    """One person on the supporter list, by normalised email, made from the consents they gave.
+
+    The consent ledger (:class:`ConsentEvent`) stays the record of what was agreed and when;
+    this row is the list an update is sent from: the person's latest name, postcode and
+    areas, where they first signed up, and whether they confirmed the address is theirs.
+    Links in emails carry ``reference``, never the address.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    email = models.EmailField(_("email"), max_length=254)
+    reference = models.CharField(
+        _("reference"), max_length=32, default=supporter_reference_new, editable=False
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=8, blank=True)
+    ward_code = models.CharField(_("ward"), max_length=9, blank=True)
+    constituency_code = models.CharField(_("constituency"), max_length=9, blank=True)
+    local_authority_code = models.CharField(_("council"), max_length=9, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=SupporterStatus.choices,
+        default=SupporterStatus.UNCONFIRMED,
+    )
+    source_petition = models.ForeignKey(
+        "petitions.PetitionPage",
+        verbose_name=_("signed up on"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signed_up_at = models.DateTimeField(_("signed up"), default=timezone.now)
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supporter")
+        ordering = ["-signed_up_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "ward_code"], name="supporter_status_ward"),
+            models.Index(
+                fields=["status", "constituency_code"], name="supporter_status_constituency"
+            ),
+            models.Index(
+                fields=["status", "local_authority_code"], name="supporter_status_council"
+            ),
+            models.Index(fields=["signed_up_at"], name="supporter_signed_up"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["email"], name="one_supporter_per_email"),
+            models.UniqueConstraint(fields=["reference"], name="supporter_reference_unique"),
+            models.CheckConstraint(
+                name="supporter_status_is_known", condition=Q(status__in=SupporterStatus.values)
+            ),
+            models.CheckConstraint(
+                name="supporter_confirmed_has_time",
+                condition=~Q(status=SupporterStatus.CONFIRMED) | Q(confirmed_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="supporter_email_is_normalised", condition=Q(email=Lower(Trim("email")))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} ({self.get_status_display()})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == SupporterStatus.CONFIRMED
