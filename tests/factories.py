@@ -389,6 +389,18 @@ class ConsentEventFactory(factory.django.DjangoModelFactory):
     source = "sign_form"
 
 
+class SupporterFactory(factory.django.DjangoModelFactory):
+    """A person on the supporter list; confirmed unless told otherwise."""
+
+    class Meta:
+        model = "supporters.Supporter"
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    name = factory.Sequence(lambda n: f"Supporter {n}")
+    status = "confirmed"
+    confirmed_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
+
+
 class PetitionUpdateFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "supporters.PetitionUpdate"
