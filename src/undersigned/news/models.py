@@ -261,6 +261,12 @@ class NewsletterIssue(Orderable):
     page = ParentalKey(NewsletterPage, on_delete=models.CASCADE, related_name="issues")
     title = models.CharField(_("title"), max_length=200)
     date = models.DateField(_("date"))
+    summary = models.TextField(
+        _("summary"),
+        max_length=2000,
+        blank=True,
+        help_text=_("A few lines on what is in this issue, used when it is emailed to supporters."),
+    )
     document = models.ForeignKey(
         get_document_model_string(),
         verbose_name=_("document"),
@@ -269,7 +275,12 @@ class NewsletterIssue(Orderable):
         related_name="+",
     )
 
-    panels = [FieldPanel("title"), FieldPanel("date"), FieldPanel("document")]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("date"),
+        FieldPanel("summary"),
+        FieldPanel("document"),
+    ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("newsletter issue")
