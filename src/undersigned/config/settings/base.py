@@ -190,6 +190,9 @@ UNDERSIGNED_ROUTE_CACHE_SECONDS = env_int("ROUTE_CACHE_SECONDS", 10)
 # go out in one background task (batches are spread out in time to keep to the rate).
 UNDERSIGNED_EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 300)
 UNDERSIGNED_EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 50)
+# Paper signatures typed up in a file: the largest file (bytes) and the most rows taken at once.
+UNDERSIGNED_PAPER_MAX_UPLOAD_BYTES = env_int("PAPER_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+UNDERSIGNED_PAPER_MAX_ROWS = env_int("PAPER_MAX_ROWS", 10_000)
 # Tasks that keep themselves scheduled, started by every background worker as it starts
 # (undersigned.site.periodic): each is a function that queues its task unless a run waits.
 UNDERSIGNED_PERIODIC_TASKS = [
