@@ -447,3 +447,23 @@ class InvalidationRuleFactory(factory.django.DjangoModelFactory):
     kind = "ip_hash"
     ip_hash = factory.Sequence(lambda n: f"{n:032x}")
     note = "Dozens of signatures from one connection in a few minutes"
+
+
+class ConfirmedSignerFactory(SupporterSignatureFactory):
+    """A signer who ticked "keep me up to date" and confirmed their address: on the
+    supporter list (confirmed), so updates reach them."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def supporter(signature, create, extracted, **kwargs):
+        if create and signature.email:
+            SupporterFactory._meta.model.objects.get_or_create(
+                email=signature.email.strip().lower(),
+                defaults={
+                    "name": signature.name,
+                    "status": "confirmed",
+                    "confirmed_at": datetime.datetime.now(datetime.UTC),
+                },
+            )

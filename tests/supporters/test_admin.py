@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import (
+    ConfirmedSignerFactory,
     ConsentEventFactory,
     PetitionUpdateFactory,
     SignatureFactory,
-    SupporterSignatureFactory,
 )
 from tests.html_forms import find_form, form_submit, post_with_page_token
 from undersigned.supporters import services
@@ -29,8 +29,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def signers(petition):
-    SupporterSignatureFactory(petition=petition, email="ada@example.org")
-    SupporterSignatureFactory(petition=petition, email="grace@example.org")
+    ConfirmedSignerFactory(petition=petition, email="ada@example.org")
+    ConfirmedSignerFactory(petition=petition, email="grace@example.org")
     SignatureFactory(petition=petition, email="no-box@example.org")
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PetitionPageFactory, SignatureFactory, SupporterSignatureFactory
+from tests.factories import (
+    ConfirmedSignerFactory,
+    PetitionPageFactory,
+    PetitionUpdateFactory,
+    SignatureFactory,
+    SupporterFactory,
+    SupporterSignatureFactory,
+)
 from undersigned.petitions.models import SignatureState
 from undersigned.supporters import ledger, selectors
 from undersigned.supporters.models import ConsentSource
@@ -13,40 +20,48 @@ pytestmark = pytest.mark.django_db
 
 
 def test_recipients_are_the_signers_who_asked_for_updates_each_address_once(petition):
-    SupporterSignatureFactory(petition=petition, email="counted@example.org")
-    SupporterSignatureFactory(
+    ConfirmedSignerFactory(petition=petition, email="counted@example.org")
+    ConfirmedSignerFactory(
         petition=petition, email="counted@example.org", state=SignatureState.DUPLICATE
     )
-    SupporterSignatureFactory(
+    ConfirmedSignerFactory(
         petition=petition, email="again@example.org", state=SignatureState.DUPLICATE
     )
-    SupporterSignatureFactory(
+    ConfirmedSignerFactory(
         petition=petition, email="suspect@example.org", state=SignatureState.SUSPECT
     )
 
-    emails = list(selectors.update_recipient_emails(petition=petition))
+    update = PetitionUpdateFactory(petition=petition)
+
+    emails = list(selectors.update_recipient_emails(update=update))
 
     assert emails == ["again@example.org", "counted@example.org", "suspect@example.org"]
-    assert selectors.update_recipient_count(petition=petition) == 3
+    assert selectors.update_recipient_count(update=update) == 3
 
 
-def test_recipients_leave_out_no_consent_unsubscribed_invalidated_and_other_petitions(petition):
-    SupporterSignatureFactory(petition=petition, email="yes@example.org")
+def test_recipients_leave_out_no_consent_unsubscribed_invalidated_unconfirmed_and_other_petitions(
+    petition,
+):
+    ConfirmedSignerFactory(petition=petition, email="yes@example.org")
     SignatureFactory(petition=petition, email="no-box@example.org")
-    SupporterSignatureFactory(
+    ConfirmedSignerFactory(
         petition=petition, email="invalid@example.org", state=SignatureState.INVALIDATED
     )
-    SupporterSignatureFactory(petition=petition, email="gone@example.org")
+    ConfirmedSignerFactory(petition=petition, email="gone@example.org")
     ledger.supporter_unsubscribe(
         email="gone@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
     )
-    SupporterSignatureFactory(petition=PetitionPageFactory(), email="other@example.org")
+    ConfirmedSignerFactory(petition=PetitionPageFactory(), email="other@example.org")
 
-    assert list(selectors.update_recipient_emails(petition=petition)) == ["yes@example.org"]
+    SupporterSignatureFactory(petition=petition, email="not-confirmed@example.org")
+    SupporterFactory(email="not-confirmed@example.org", status="unconfirmed", confirmed_at=None)
+    update = PetitionUpdateFactory(petition=petition)
+
+    assert list(selectors.update_recipient_emails(update=update)) == ["yes@example.org"]
 
 
 def test_a_supporter_wants_updates_until_they_unsubscribe(petition):
-    SupporterSignatureFactory(petition=petition, email="ada@example.org")
+    ConfirmedSignerFactory(petition=petition, email="ada@example.org")
 
     assert selectors.supporter_wants_updates(email="Ada@Example.org", petition=petition)
     ledger.supporter_unsubscribe(

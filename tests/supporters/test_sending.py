@@ -14,10 +14,10 @@ from django.utils import timezone
 from django_tasks import default_task_backend
 
 from tests.factories import (
+    ConfirmedSignerFactory,
     PetitionPageFactory,
     PetitionUpdateFactory,
     SignatureFactory,
-    SupporterSignatureFactory,
     UpdateDeliveryFactory,
     site_home,
 )
@@ -41,17 +41,17 @@ REFUSING = "tests.supporters.backends.RefusingEmailBackend"
 def audience(petition):
     """Five consenting addresses, and signers who must never get an update."""
     consenting = [
-        SupporterSignatureFactory(petition=petition, email=f"yes{n}@example.org").email
+        ConfirmedSignerFactory(petition=petition, email=f"yes{n}@example.org").email
         for n in range(5)
     ]
-    SupporterSignatureFactory(
+    ConfirmedSignerFactory(
         petition=petition, email="yes0@example.org", state=SignatureState.DUPLICATE
     )
     SignatureFactory(petition=petition, email="no-box@example.org")
-    SupporterSignatureFactory(
+    ConfirmedSignerFactory(
         petition=petition, email="invalid@example.org", state=SignatureState.INVALIDATED
     )
-    SupporterSignatureFactory(petition=petition, email="gone@example.org")
+    ConfirmedSignerFactory(petition=petition, email="gone@example.org")
     ledger.supporter_unsubscribe(
         email="gone@example.org", petition=petition, source=ConsentSource.UNSUBSCRIBE_LINK
     )
@@ -148,7 +148,7 @@ def test_two_workers_on_the_same_batch_send_each_email_once():
     site_home()
     petition = PetitionPageFactory()
     for n in range(12):
-        SupporterSignatureFactory(petition=petition, email=f"race{n}@example.org")
+        ConfirmedSignerFactory(petition=petition, email=f"race{n}@example.org")
     update = PetitionUpdateFactory(petition=petition, state=UpdateState.QUEUED)
     with override_settings(
         TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -206,7 +206,7 @@ def test_someone_who_unsubscribes_while_an_update_is_going_out_is_not_sent_it(
 def test_a_refused_address_is_marked_failed_and_the_rest_still_get_the_update(
     petition, audience, organiser, django_capture_on_commit_callbacks
 ):
-    SupporterSignatureFactory(petition=petition, email="nobody@refused.example.org")
+    ConfirmedSignerFactory(petition=petition, email="nobody@refused.example.org")
     update = PetitionUpdateFactory(petition=petition)
 
     with override_settings(EMAIL_BACKEND=REFUSING):
@@ -278,7 +278,7 @@ def test_batches_are_spread_out_in_time_to_keep_to_the_mail_servers_rate(
 def test_a_batch_paces_itself_to_the_rate(petition, organiser, settings):
     settings.UNDERSIGNED_EMAIL_RATE_PER_MINUTE = 600  # one email every 0.1 s
     for n in range(3):
-        SupporterSignatureFactory(petition=petition, email=f"paced{n}@example.org")
+        ConfirmedSignerFactory(petition=petition, email=f"paced{n}@example.org")
     update = PetitionUpdateFactory(petition=petition, state=UpdateState.SENDING)
     ids = [UpdateDeliveryFactory(update=update, email=f"paced{n}@example.org").pk for n in range(3)]
     PetitionUpdate.objects.filter(pk=update.pk).update(recipient_total=3)
@@ -294,7 +294,7 @@ def test_a_batch_paces_itself_to_the_rate(petition, organiser, settings):
 def test_every_update_email_carries_one_click_unsubscribe_headers_and_link(
     petition, organiser, django_capture_on_commit_callbacks
 ):
-    SupporterSignatureFactory(petition=petition, email="ada@example.org")
+    ConfirmedSignerFactory(petition=petition, email="ada@example.org")
     update = PetitionUpdateFactory(
         petition=petition, subject="We handed it in", body="Thank you.\n\nSee https://example.org"
     )

@@ -46,7 +46,7 @@ def update_test_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required(SEND_PERMISSION, raise_exception=True)
 def update_send(request: HttpRequest, pk: int) -> HttpResponse:
-    update = get_object_or_404(PetitionUpdate.objects.select_related("petition"), pk=pk)
+    update = get_object_or_404(selectors.petition_update_list_for_admin(), pk=pk)
     if not update.is_draft:
         messages.info(request, str(services.UpdateMessages.ALREADY_SENT))
         return _detail(update)
@@ -68,7 +68,8 @@ def update_send(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "update": update,
             "form": form,
-            "recipient_count": selectors.update_recipient_count(petition=update.petition),
+            "recipient_count": selectors.update_recipient_count(update=update),
+            "audience": selectors.update_audience_describe(update=update),
             "page_title": _("Send update"),
             "header_icon": "mail",
         },

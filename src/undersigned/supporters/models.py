@@ -172,14 +172,53 @@ class UpdateState(models.TextChoices):
     SENT = "sent", _("Sent")
 
 
+class UpdateAudience(models.TextChoices):
+    """Who an update goes to. Whatever the audience, only confirmed supporters receive it."""
+
+    PETITION = "petition", _("People who signed this petition and asked for updates")
+    EVERYONE = "everyone", _("Every confirmed supporter")
+    AREAS = "areas", _("Supporters in the wards, constituencies or councils chosen below")
+
+
 class PetitionUpdate(models.Model):
-    """News about a petition, written by an organiser and emailed to signers who asked for it."""
+    """News written by an organiser and emailed to confirmed supporters: those who signed its
+    petition (the default), everyone, or those in chosen areas.
+
+    ``petition`` is the petition the update is from whatever the audience: its organiser
+    signs the email, and the unsubscribe link and the retention of the delivery records
+    follow it.
+    """
 
     petition = models.ForeignKey(
         "petitions.PetitionPage",
         verbose_name=_("petition"),
         on_delete=models.CASCADE,
         related_name="updates",
+        help_text=_("The petition this update is from: its organiser's name signs the email."),
+    )
+    audience = models.CharField(
+        _("send to"),
+        max_length=16,
+        choices=UpdateAudience.choices,
+        default=UpdateAudience.PETITION,
+    )
+    wards = models.ManyToManyField(
+        "places.Ward", verbose_name=_("wards"), blank=True, related_name="+"
+    )
+    constituencies = models.ManyToManyField(
+        "places.Constituency", verbose_name=_("constituencies"), blank=True, related_name="+"
+    )
+    councils = models.ManyToManyField(
+        "places.LocalAuthority", verbose_name=_("councils"), blank=True, related_name="+"
+    )
+    signed_petition = models.ForeignKey(
+        "petitions.PetitionPage",
+        verbose_name=_("only those who also signed"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Optional: narrow the chosen areas to people who signed this petition."),
     )
     subject = models.CharField(_("subject"), max_length=150)
     body = models.TextField(
@@ -224,6 +263,13 @@ class PetitionUpdate(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="update_state_is_known", condition=Q(state__in=UpdateState.values)
+            ),
+            models.CheckConstraint(
+                name="update_audience_is_known", condition=Q(audience__in=UpdateAudience.values)
+            ),
+            models.CheckConstraint(
+                name="update_signed_petition_only_narrows_areas",
+                condition=Q(signed_petition__isnull=True) | Q(audience=UpdateAudience.AREAS),
             ),
             models.CheckConstraint(
                 name="update_sent_at_most_its_recipients",
@@ -362,6 +408,8 @@ class Supporter(models.Model):
                 fields=["status", "local_authority_code"], name="supporter_status_council"
             ),
             models.Index(fields=["signed_up_at"], name="supporter_signed_up"),
+            # The admin's list, newest first, pages through this without sorting the table.
+            models.Index(fields=["-signed_up_at", "-id"], name="supporter_signed_up_newest"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["email"], name="one_supporter_per_email"),

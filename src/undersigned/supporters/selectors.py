@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
+from undersigned.news.models import NewsletterIssue
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
 from undersigned.supporters.models import (
     DeliveryState,
     PetitionUpdate,
+    Supporter,
+    SupporterStatus,
+    UpdateAudience,
     UpdateDelivery,
     UpdateState,
 )
@@ -24,22 +29,89 @@ def _consenting_signatures(*, petition: PetitionPage) -> QuerySet[Signature]:
     )
 
 
-def update_recipient_emails(*, petition: PetitionPage) -> QuerySet:
-    """Each address, once, that asked for updates on ``petition`` and has not withdrawn.
+def _signed_and_wants_updates(*, petition: PetitionPage | int) -> Exists:
+    """For a supporter row: they have a signature on ``petition`` that still wants updates."""
+    return Exists(_consenting_signatures(petition=petition).filter(email=OuterRef("email")))
 
-    Duplicate and suspect signatures count (the person still ticked the box); invalidated
-    ones do not.
+
+def update_recipients(*, update: PetitionUpdate) -> QuerySet[Supporter]:
+    """The one answer to "who receives this update": confirmed supporters in its audience.
+
+    - ``petition``: those with a signature on the update's petition that still wants updates
+      (duplicate and suspect signatures count, the person still ticked the box; invalidated
+      and anonymised ones do not);
+    - ``everyone``: every confirmed supporter;
+    - ``areas``: those whose ward, constituency or council is one of the update's, narrowed
+      to those who signed ``signed_petition`` (and still want updates) when it is set.
+
+    An unconfirmed, lapsed or unsubscribed supporter never receives one. Supporters are one
+    row per normalised email, so no address is listed twice.
     """
-    return (
-        _consenting_signatures(petition=petition)
-        .order_by("email")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    supporters = Supporter.objects.filter(status=SupporterStatus.CONFIRMED)
+    if update.audience == UpdateAudience.PETITION:
+        return supporters.filter(_signed_and_wants_updates(petition=update.petition_id))
+    if update.audience == UpdateAudience.EVERYONE:
+        return supporters
+    # The codes are read first (a handful of rows) so that the count is a plain IN on the
+    # (status, area) indexes rather than a join through the choice tables.
+    ward_codes = list(update.wards.values_list("code", flat=True))
+    constituency_codes = list(update.constituencies.values_list("code", flat=True))
+    council_codes = list(update.councils.values_list("code", flat=True))
+    in_areas = Q(pk__in=[])
+    if ward_codes:
+        in_areas |= Q(ward_code__in=ward_codes)
+    if constituency_codes:
+        in_areas |= Q(constituency_code__in=constituency_codes)
+    if council_codes:
+        in_areas |= Q(local_authority_code__in=council_codes)
+    supporters = supporters.filter(in_areas)
+    if update.signed_petition_id:
+        supporters = supporters.filter(
+            _signed_and_wants_updates(petition=update.signed_petition_id)
+        )
+    return supporters
 
 
-def update_recipient_count(*, petition: PetitionPage) -> int:
-    return update_recipient_emails(petition=petition).count()
+def update_audience_describe(*, update: PetitionUpdate) -> str:
+    """Who the update is for, in words, e.g. "confirmed supporters in Northfield (ward)"."""
+    if update.audience == UpdateAudience.PETITION:
+        return _("confirmed supporters who signed \u201c%(title)s\u201d and asked for updates") % {
+            "title": update.petition.title
+        }
+    if update.audience == UpdateAudience.EVERYONE:
+        return _("every confirmed supporter")
+    areas = [
+        *(_("%(name)s (ward)") % {"name": ward.name} for ward in update.wards.order_by("name")),
+        *(
+            _("%(name)s (constituency)") % {"name": area.name}
+            for area in update.constituencies.order_by("name")
+        ),
+        *(
+            _("%(name)s (council)") % {"name": area.name}
+            for area in update.councils.order_by("name")
+        ),
+    ]
+    described = _("confirmed supporters in %(areas)s") % {"areas": ", ".join(areas)}
+    if update.signed_petition_id:
+        described += _(" who also signed \u201c%(title)s\u201d") % {
+            "title": update.signed_petition.title
+        }
+    return described
+
+
+def update_recipient_emails(*, update: PetitionUpdate) -> QuerySet:
+    """The addresses :func:`update_recipients` lists, in a stable order."""
+    return update_recipients(update=update).order_by("email").values_list("email", flat=True)
+
+
+def update_recipient_count(*, update: PetitionUpdate) -> int:
+    return update_recipients(update=update).order_by().count()
+
+
+def update_recipient_still_wanted(*, update: PetitionUpdate, email: str) -> bool:
+    """Whether ``email`` is still one of the update's recipients (checked just before sending,
+    so that someone who unsubscribed after the list was fixed is not sent it)."""
+    return update_recipients(update=update).filter(email=email.strip().lower()).exists()
 
 
 def supporter_wants_updates(*, email: str, petition: PetitionPage | int) -> bool:
@@ -48,7 +120,9 @@ def supporter_wants_updates(*, email: str, petition: PetitionPage | int) -> bool
 
 
 def petition_update_list_for_admin() -> QuerySet[PetitionUpdate]:
-    return PetitionUpdate.objects.select_related("petition", "created_by", "queued_by")
+    return PetitionUpdate.objects.select_related(
+        "petition", "signed_petition", "created_by", "queued_by"
+    )
 
 
 @dataclass(frozen=True)
@@ -88,3 +162,16 @@ def update_progress(*, update: PetitionUpdate) -> UpdateProgress:
         in_flight=by_state.get(DeliveryState.SENDING, 0),
         last_attempt_at=last,
     )
+
+
+def newsletter_issue_list_for_update() -> QuerySet[NewsletterIssue]:
+    """Newsletter issues that can be emailed (those with their PDF), newest first."""
+    return (
+        NewsletterIssue.objects.filter(document__isnull=False)
+        .select_related("page", "document")
+        .order_by("-date", "-pk")
+    )
+
+
+def newsletter_issue_for_update(*, issue_id: int) -> NewsletterIssue | None:
+    return newsletter_issue_list_for_update().filter(pk=issue_id).first()

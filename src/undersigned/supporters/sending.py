@@ -49,9 +49,7 @@ def batch_size() -> int:
 
 
 def _deliveries_create(update: PetitionUpdate) -> int:
-    emails_iter = selectors.update_recipient_emails(petition=update.petition).iterator(
-        chunk_size=CREATE_CHUNK
-    )
+    emails_iter = selectors.update_recipient_emails(update=update).iterator(chunk_size=CREATE_CHUNK)
     chunk: list[UpdateDelivery] = []
     for email in emails_iter:
         chunk.append(UpdateDelivery(update=update, email=email))
@@ -161,9 +159,7 @@ def update_deliveries_send(*, update: PetitionUpdate, delivery_ids: list[int]) -
             delivery = _delivery_claim(update=update, delivery_id=delivery_id)
             if delivery is None:
                 continue
-            if not selectors.supporter_wants_updates(
-                email=delivery.email, petition=update.petition_id
-            ):
+            if not selectors.update_recipient_still_wanted(update=update, email=delivery.email):
                 _delivery_close(
                     delivery, state=DeliveryState.SKIPPED, error="No longer wants updates."
                 )

@@ -17,19 +17,24 @@ from __future__ import annotations
 
 import smtplib
 import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from undersigned.news.models import NewsletterIssue
 from undersigned.petitions.models import PetitionPage
+from undersigned.places.models import Constituency, LocalAuthority, Ward
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_text
 from undersigned.supporters import emails, selectors, tasks
 from undersigned.supporters.consent import email_normalise
-from undersigned.supporters.models import PetitionUpdate, UpdateState
+from undersigned.supporters.models import PetitionUpdate, UpdateAudience, UpdateState
 from undersigned.supporters.sending import update_lock
 
 
@@ -45,13 +50,18 @@ class UpdateMessages:
     )
     ALREADY_SENT = gettext_lazy("This update has already been sent, or is being sent.")
     NO_RECIPIENTS = gettext_lazy(
-        "Nobody who signed this petition has asked for updates yet, so there is no one to "
-        "send it to."
+        "Nobody this update is for is a confirmed supporter who wants updates yet, so there "
+        "is no one to send it to."
+    )
+    AUDIENCE_UNKNOWN = gettext_lazy("Choose who the update is for")
+    AREAS_MISSING = gettext_lazy(
+        "Choose at least one ward, constituency or council to send the update to"
     )
     NO_TEST_ADDRESS = gettext_lazy(
         "Your account has no email address. Add one under Account in the admin menu, then "
         "send the test again."
     )
+    NEWSLETTER_READ = gettext_lazy("Read the whole issue (PDF): %(url)s")
     TEST_FAILED = gettext_lazy("The test email could not be sent: %(error)s")
     NOT_SENDING = gettext_lazy("Only an update that is being sent can be resumed.")
 
@@ -84,33 +94,111 @@ def _update_clean(*, subject: str, body: str) -> tuple[str, str]:
     return subject, body
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who an update is for, as the organiser chose it (see ``selectors.update_recipients``)."""
+
+    kind: str = UpdateAudience.PETITION
+    wards: tuple[Ward, ...] = ()
+    constituencies: tuple[Constituency, ...] = ()
+    councils: tuple[LocalAuthority, ...] = ()
+    signed_petition: PetitionPage | None = None
+
+    @classmethod
+    def of(
+        cls,
+        kind: str,
+        *,
+        wards: Iterable[Ward] = (),
+        constituencies: Iterable[Constituency] = (),
+        councils: Iterable[LocalAuthority] = (),
+        signed_petition: PetitionPage | None = None,
+    ) -> Audience:
+        return cls(kind, tuple(wards), tuple(constituencies), tuple(councils), signed_petition)
+
+
+def _audience_clean(audience: Audience) -> Audience:
+    """Areas and "also signed" only mean something for an areas audience: dropped otherwise."""
+    if audience.kind not in UpdateAudience.values:
+        raise ApplicationError(str(UpdateMessages.AUDIENCE_UNKNOWN))
+    if audience.kind != UpdateAudience.AREAS:
+        return Audience(kind=audience.kind)
+    # Not a database constraint: a CHECK cannot see the rows of the choice tables.
+    if not (audience.wards or audience.constituencies or audience.councils):
+        raise ApplicationError(str(UpdateMessages.AREAS_MISSING))
+    return audience
+
+
+def _audience_save(update: PetitionUpdate, audience: Audience) -> None:
+    update.wards.set(audience.wards)
+    update.constituencies.set(audience.constituencies)
+    update.councils.set(audience.councils)
+
+
 @transaction.atomic
 def petition_update_create(
     *,
     petition: PetitionPage,
     subject: str,
     body: str,
+    audience: Audience | None = None,
     created_by: AbstractBaseUser | None = None,
 ) -> PetitionUpdate:
-    """A draft update for ``petition``: nothing is sent until :func:`petition_update_send`."""
+    """A draft update from ``petition``, by default to its signers who asked for updates.
+
+    Nothing is sent until :func:`petition_update_send`.
+    """
     subject, body = _update_clean(subject=subject, body=body)
-    return PetitionUpdate.objects.create(
-        petition=petition, subject=subject, body=body, created_by=created_by
+    audience = _audience_clean(audience or Audience())
+    update = PetitionUpdate.objects.create(
+        petition=petition,
+        subject=subject,
+        body=body,
+        audience=audience.kind,
+        signed_petition=audience.signed_petition,
+        created_by=created_by,
     )
+    _audience_save(update, audience)
+    return update
 
 
 @transaction.atomic
 def petition_update_edit(
-    *, update: PetitionUpdate, petition: PetitionPage, subject: str, body: str
+    *,
+    update: PetitionUpdate,
+    petition: PetitionPage,
+    subject: str,
+    body: str,
+    audience: Audience | None = None,
 ) -> PetitionUpdate:
     """Change a draft. Raises :class:`ApplicationError` once it has been sent."""
     update = update_lock(update)
     if not update.is_draft:
         raise ApplicationError(str(UpdateMessages.NOT_DRAFT), extra={"state": update.state})
     update.subject, update.body = _update_clean(subject=subject, body=body)
+    audience = _audience_clean(audience or Audience())
     update.petition = petition
-    update.save(update_fields=["petition", "subject", "body"])
+    update.audience = audience.kind
+    update.signed_petition = audience.signed_petition
+    update.save(update_fields=["petition", "subject", "body", "audience", "signed_petition"])
+    _audience_save(update, audience)
     return update
+
+
+def newsletter_update_text(*, issue: NewsletterIssue) -> tuple[str, str]:
+    """The subject and message that email a newsletter issue: its summary and where to read it.
+
+    The link is absolute (from ``WAGTAILADMIN_BASE_URL``, as every link in an email is) and
+    goes to the document's own address, which serves the PDF.
+    """
+    subject = clean_text(issue.title)[: PetitionUpdate._meta.get_field("subject").max_length]
+    paragraphs = [issue.summary.strip()] if issue.summary.strip() else []
+    if issue.document is not None:
+        link = issue.document.url
+        if link.startswith("/"):
+            link = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + link
+        paragraphs.append(str(UpdateMessages.NEWSLETTER_READ) % {"url": link})
+    return subject, _clean_body("\n\n".join(paragraphs))
 
 
 @transaction.atomic
@@ -146,7 +234,7 @@ def petition_update_test_send(*, update: PetitionUpdate, user: AbstractBaseUser)
 
 @transaction.atomic
 def petition_update_send(*, update: PetitionUpdate, user: AbstractBaseUser) -> PetitionUpdate:
-    """Queue a draft to go to everyone who asked for updates on its petition.
+    """Queue a draft to go to its audience (see ``selectors.update_recipients``).
 
     The background task fixes the list of recipients and sends in batches; this only checks
     that there is someone to send to and that the update has not gone already.
@@ -154,7 +242,7 @@ def petition_update_send(*, update: PetitionUpdate, user: AbstractBaseUser) -> P
     update = update_lock(update)
     if not update.is_draft:
         raise ApplicationError(str(UpdateMessages.ALREADY_SENT), extra={"state": update.state})
-    if not selectors.update_recipient_count(petition=update.petition):
+    if not selectors.update_recipient_count(update=update):
         raise ApplicationError(str(UpdateMessages.NO_RECIPIENTS))
     update.state = UpdateState.QUEUED
     update.queued_at = timezone.now()

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -33,7 +33,12 @@ from wagtail.log_actions import log
 from undersigned.petitions.models import PetitionPage
 from undersigned.site.errors import ApplicationError
 from undersigned.supporters import admin_views, emails, privacy_urls, selectors, services
-from undersigned.supporters.models import ConsentEvent, PetitionUpdate, UpdateState
+from undersigned.supporters.models import (
+    ConsentEvent,
+    PetitionUpdate,
+    UpdateAudience,
+    UpdateState,
+)
 from undersigned.supporters.privacy_views import PRIVACY_PERMISSION
 
 # How long sending may show no progress before the admin offers to resume it.
@@ -42,6 +47,13 @@ STALLED_AFTER = datetime.timedelta(minutes=5)
 
 def _detail_url(update: PetitionUpdate) -> str:
     return reverse("supporters_update:inspect", args=[update.pk])
+
+
+class AreaCheckboxes(forms.CheckboxSelectMultiple):
+    """Areas as checkboxes in a scrolling box: two hundred wards stay usable without script
+    (the browser's find-in-page finds a ward by name)."""
+
+    template_name = "supporters/admin/area_checkboxes.html"
 
 
 class DraftOnlyMixin:
@@ -69,6 +81,16 @@ class ServiceFormMixin:
         return _detail_url(self.object)
 
 
+def _audience(data: dict) -> services.Audience:
+    return services.Audience.of(
+        data["audience"],
+        wards=data["wards"],
+        constituencies=data["constituencies"],
+        councils=data["councils"],
+        signed_petition=data["signed_petition"],
+    )
+
+
 class UpdateCreateView(ServiceFormMixin, CreateView):
     submit_button_label = gettext_lazy("Save draft")
     success_message = gettext_lazy("Draft saved. Check the preview and send yourself a test.")
@@ -78,6 +100,15 @@ class UpdateCreateView(ServiceFormMixin, CreateView):
         petition_id = self.request.GET.get("petition", "")
         if petition_id.isdigit():
             initial["petition"] = int(petition_id)
+        issue_id = self.request.GET.get("newsletter", "")
+        issue = (
+            selectors.newsletter_issue_for_update(issue_id=int(issue_id))
+            if issue_id.isdigit()
+            else None
+        )
+        if issue is not None:
+            initial["subject"], initial["body"] = services.newsletter_update_text(issue=issue)
+            initial["audience"] = UpdateAudience.EVERYONE
         return initial
 
     def save_instance(self):
@@ -86,6 +117,7 @@ class UpdateCreateView(ServiceFormMixin, CreateView):
             petition=data["petition"],
             subject=data["subject"],
             body=data["body"],
+            audience=_audience(data),
             created_by=self.request.user,
         )
         log(instance=update, action="wagtail.create", user=self.request.user)
@@ -103,6 +135,7 @@ class UpdateEditView(DraftOnlyMixin, ServiceFormMixin, EditView):
             petition=data["petition"],
             subject=data["subject"],
             body=data["body"],
+            audience=_audience(data),
         )
         log(
             instance=update,
@@ -151,10 +184,11 @@ class UpdateDetailView(InspectView):
             preview=emails.update_render(update=update, email=preview_address, sender=sender),
             progress=progress,
             recipient_count=(
-                selectors.update_recipient_count(petition=update.petition)
+                selectors.update_recipient_count(update=update)
                 if update.is_draft
                 else update.recipient_total
             ),
+            audience=selectors.update_audience_describe(update=update),
             in_progress=update.state in (UpdateState.QUEUED, UpdateState.SENDING),
             stalled=(
                 update.state in (UpdateState.QUEUED, UpdateState.SENDING)
@@ -185,6 +219,21 @@ class PetitionUpdateViewSet(ModelViewSet):
     search_fields = ["subject", "body"]
     panels = [
         FieldPanel("petition", widget=forms.Select),
+        MultiFieldPanel(
+            [
+                FieldPanel("audience", widget=forms.RadioSelect),
+                FieldPanel("wards", widget=AreaCheckboxes),
+                FieldPanel("constituencies", widget=AreaCheckboxes),
+                FieldPanel("councils", widget=AreaCheckboxes),
+                FieldPanel("signed_petition", widget=forms.Select),
+            ],
+            heading=gettext_lazy("Who it goes to"),
+            help_text=gettext_lazy(
+                "Only supporters who confirmed their email address receive updates. "
+                "The areas are used only when \u201cSupporters in the wards, "
+                "constituencies or councils chosen below\u201d is picked."
+            ),
+        ),
         FieldPanel("subject"),
         FieldPanel("body", widget=forms.Textarea(attrs={"rows": 16})),
     ]
