@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from tests.factories import PetitionUpdateFactory, SupporterSignatureFactory
+from tests.factories import ConfirmedSignerFactory, PetitionUpdateFactory, SupporterSignatureFactory
 from undersigned.supporters import services
 from undersigned.supporters.models import ConsentEvent, ConsentKind, ConsentSource
 from undersigned.supporters.unsubscribe import unsubscribe_token_make, unsubscribe_url
@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def supporter(petition):
-    return SupporterSignatureFactory(petition=petition, email="ada@example.org")
+    """A signer who asked for updates and confirmed their address (so updates reach them)."""
+    return ConfirmedSignerFactory(petition=petition, email="ada@example.org")
 
 
 @pytest.fixture
