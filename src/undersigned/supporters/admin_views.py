@@ -1,4 +1,5 @@
-"""Organisers' actions on an update in the Wagtail admin: test, send, resume, unsubscribe someone.
+"""Organisers' actions on an update in the Wagtail admin: test, send, resume, unsubscribe someone,
+email a newsletter issue.
 
 Each is a POST (sending behind a confirmation page showing how many people it will reach);
 the work is done by :mod:`undersigned.supporters.services`.
@@ -21,6 +22,8 @@ from undersigned.supporters.forms import OrganiserUnsubscribeForm, SendConfirmFo
 from undersigned.supporters.models import ConsentSource, PetitionUpdate
 
 SEND_PERMISSION = "supporters.send_petitionupdate"
+# Newest first; an older issue is seldom emailed again.
+NEWSLETTER_CHOICES = 100
 
 
 def _detail(update: PetitionUpdate) -> HttpResponse:
@@ -118,4 +121,18 @@ def organiser_unsubscribe(request: HttpRequest) -> HttpResponse:
         request,
         "supporters/admin/organiser_unsubscribe.html",
         {"form": form, "page_title": _("Unsubscribe someone"), "header_icon": "mail"},
+    )
+
+
+@permission_required("supporters.add_petitionupdate", raise_exception=True)
+def newsletter_choose(request: HttpRequest) -> HttpResponse:
+    """Pick a newsletter issue to email: its summary and PDF link fill in a new update."""
+    return TemplateResponse(
+        request,
+        "supporters/admin/newsletter_choose.html",
+        {
+            "issues": selectors.newsletter_issue_list_for_update()[:NEWSLETTER_CHOICES],
+            "page_title": _("Email a newsletter issue"),
+            "header_icon": "doc-full",
+        },
     )

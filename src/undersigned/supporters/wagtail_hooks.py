@@ -56,6 +56,21 @@ class AreaCheckboxes(forms.CheckboxSelectMultiple):
     template_name = "supporters/admin/area_checkboxes.html"
 
 
+class UpdateIndexView(IndexView):
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if self.request.user.has_perm("supporters.add_petitionupdate"):
+            buttons.append(
+                HeaderButton(
+                    _("Email a newsletter issue"),
+                    url=reverse("supporters_admin:newsletter"),
+                    icon_name="doc-full",
+                )
+            )
+        return buttons
+
+
 class DraftOnlyMixin:
     """Sent updates are the record of what signers got: they cannot be edited or deleted."""
 
@@ -75,6 +90,7 @@ class ServiceFormMixin:
             return super().form_valid(form)
         except ApplicationError as error:
             form.add_error(None, error.message)
+            self.produced_error_message = self.get_error_message()
             return self.form_invalid(form)
 
     def get_success_url(self):
@@ -208,6 +224,7 @@ class PetitionUpdateViewSet(ModelViewSet):
     icon = "mail"
     url_prefix = "petitions/updates"
     url_namespace = "supporters_update"
+    index_view_class = UpdateIndexView
     add_view_class = UpdateCreateView
     edit_view_class = UpdateEditView
     delete_view_class = UpdateDeleteView
@@ -345,7 +362,10 @@ update_viewset = PetitionUpdateViewSet("petition_updates")
 consent_viewset = ConsentEventViewSet("consent_ledger")
 
 admin_urls = (
-    [path("unsubscribe/", admin_views.organiser_unsubscribe, name="unsubscribe")],
+    [
+        path("unsubscribe/", admin_views.organiser_unsubscribe, name="unsubscribe"),
+        path("newsletter/", admin_views.newsletter_choose, name="newsletter"),
+    ],
     "supporters_admin",
 )
 
