@@ -11,7 +11,8 @@ class SupportersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Organisers write, test and send updates, and answer privacy requests.
+        # Organisers write, test and send updates, look after the supporter list (view,
+        # unsubscribe on request, export) and answer privacy requests.
         # Imported here: site.organisers needs the app registry, ready only now.
         from undersigned.site.organisers import organisers_contribute
 
@@ -23,6 +24,9 @@ class SupportersConfig(AppConfig):
                 "supporters.change_petitionupdate",
                 "supporters.delete_petitionupdate",
                 "supporters.send_petitionupdate",
+                "supporters.view_supporter",
+                "supporters.change_supporter",
+                "supporters.export_supporter",
                 "supporters.view_consentevent",
                 "supporters.add_consentevent",
                 "supporters.view_erasurerecord",
