@@ -399,6 +399,7 @@ class Supporter(models.Model):
     class Meta:
         verbose_name = _("supporter")
         ordering = ["-signed_up_at", "-pk"]
+        permissions = [("export_supporter", "Can export confirmed supporters as CSV")]
         indexes = [
             models.Index(fields=["status", "ward_code"], name="supporter_status_ward"),
             models.Index(
