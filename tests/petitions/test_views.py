@@ -470,6 +470,7 @@ def test_the_json_holds_no_personal_data_of_signers(client, petition):
         "accepting_signatures",
         "goal",
         "signature_count",
+        "paper_signature_count",
         "created_at",
         "opened_at",
         "closed_at",

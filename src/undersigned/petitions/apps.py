@@ -11,7 +11,8 @@ class PetitionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Organisers see and moderate signatures (pages come with the page tree, from site).
+        # Organisers see and moderate signatures, and enter those collected on paper (pages
+        # come with the page tree, from site).
         # Imported here: both need the app registry, ready only now. The views register
         # what the petition pages show (site.page_views).
         from undersigned.petitions import views  # noqa: F401
@@ -22,5 +23,6 @@ class PetitionsConfig(AppConfig):
             permissions=[
                 "petitions.view_signature",
                 "petitions.moderate_signature",
+                "petitions.add_papersheet",
             ],
         )

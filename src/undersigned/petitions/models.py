@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -323,6 +324,91 @@ class PetitionPage(RoutablePageMixin, Page):
         return page_view_get(self, "thank_you")(request, self)  # petitions.views
 
 
+class SignatureSource(models.TextChoices):
+    """Where a signature was made: the sign form, or a paper sheet an organiser entered."""
+
+    ONLINE = "online", _("Online")
+    PAPER = "paper", _("Paper")
+
+
+class PaperSheet(models.Model):
+    """One sheet (or one typed-up file) of signatures collected on paper.
+
+    The reference is the organiser's own (written on the sheet, or the file's name), so that
+    the council can be pointed to the original. A file uploaded is remembered by its SHA-256:
+    the same file again stores nothing.
+    """
+
+    petition = models.ForeignKey(
+        PetitionPage, on_delete=models.CASCADE, related_name="paper_sheets"
+    )
+    reference = models.CharField(
+        _("sheet reference"),
+        max_length=100,
+        help_text=_(
+            "What is written on the sheet (or the file's name), e.g. \u201cMarket 12\u201d."
+        ),
+    )
+    collected_on = models.DateField(_("date collected"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+    file_sha256 = models.CharField(_("file checksum (SHA-256)"), max_length=64, blank=True)
+
+    # As for signatures: no reference-index row per sheet.
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("paper sheet")
+        ordering = ["-entered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "reference"], name="paper_sheet_reference_once_per_petition"
+            ),
+            models.UniqueConstraint(
+                fields=["petition", "file_sha256"],
+                condition=~Q(file_sha256=""),
+                name="paper_sheet_file_once_per_petition",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class PaperUpload(models.Model):
+    """A file of paper signatures waiting for the organiser to confirm its report.
+
+    Kept in the database between the two steps (not in the session, nor in a local file that
+    another app server could not read), and deleted when confirmed or after a day.
+    """
+
+    petition = models.ForeignKey(PetitionPage, on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    content = models.BinaryField()
+    reference = models.CharField(max_length=100)
+    collected_on = models.DateField()
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("paper upload waiting for confirmation")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
 class SignatureState(models.TextChoices):
     COUNTED = "counted", _("Counted")
     DUPLICATE = "duplicate", _("Duplicate")
@@ -433,6 +519,18 @@ class Signature(models.Model):
         blank=True,
         help_text="Set when retention removed the signer's personal data; counts stay.",
     )
+    source = models.CharField(
+        _("source"), max_length=8, choices=SignatureSource.choices, default=SignatureSource.ONLINE
+    )
+    paper_sheet = models.ForeignKey(
+        PaperSheet,
+        verbose_name=_("paper sheet"),
+        # Deleting a petition takes its sheets with its signatures; a sheet alone cannot go.
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+    )
     # Filled from the postcode by the places app.
     ward_code = models.CharField(_("ward"), max_length=9, blank=True)
     constituency_code = models.CharField(_("constituency"), max_length=9, blank=True)
@@ -478,6 +576,15 @@ class Signature(models.Model):
                 condition=Q(state__in=SignatureState.values),
             ),
             models.CheckConstraint(
+                name="signature_source_is_known",
+                condition=Q(source__in=SignatureSource.values),
+            ),
+            models.CheckConstraint(
+                name="signature_paper_has_sheet",
+                condition=Q(source=SignatureSource.PAPER, paper_sheet__isnull=False)
+                | Q(source=SignatureSource.ONLINE, paper_sheet__isnull=True),
+            ),
+            models.CheckConstraint(
                 name="signature_duplicate_points_to_original",
                 condition=Q(state="duplicate") | Q(duplicate_of__isnull=True),
             ),
@@ -485,3 +592,10 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.postcode or _('no postcode')})"
+
+    @property
+    def source_label(self) -> str:
+        """Online, or paper with its sheet's reference (for the admin's list)."""
+        if self.source == SignatureSource.PAPER and self.paper_sheet_id:
+            return _("Paper, sheet %(reference)s") % {"reference": self.paper_sheet.reference}
+        return self.get_source_display()

@@ -33,9 +33,12 @@ from wagtail.models import Page, ReferenceIndex
 
 from undersigned.petitions.models import (
     SAME_PERSON_RULES,
+    PaperSheet,
+    PaperUpload,
     PetitionIndexPage,
     PetitionPage,
     Signature,
+    SignatureSource,
     SignatureState,
     accepting_signatures,
     accepting_signatures_q,
@@ -150,6 +153,45 @@ def signature_count(*, petition: PetitionPage) -> int:
     return count
 
 
+def _paper_count_cache_key(petition_id: int) -> str:
+    return f"petitions:paper-signature-count:{petition_id}"
+
+
+def signature_count_paper(*, petition: PetitionPage) -> int:
+    """Of the counted signatures of ``petition``, how many were collected on paper; cached
+    as :func:`signature_count` is (and forgotten with it)."""
+    ttl = settings.UNDERSIGNED_COUNT_CACHE_SECONDS
+    key = _paper_count_cache_key(petition.pk)
+    if ttl:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    count = Signature.objects.filter(
+        petition=petition, state=SignatureState.COUNTED, source=SignatureSource.PAPER
+    ).count()
+    if ttl:
+        cache.set(key, count, ttl)
+    return count
+
+
+def paper_sheet_list(*, petition: PetitionPage) -> QuerySet[PaperSheet]:
+    """The petition's paper sheets, newest first, each with how many of its signatures count."""
+    return (
+        PaperSheet.objects.filter(petition=petition)
+        .select_related("entered_by")
+        .annotate(
+            signature_total=Count("signatures"),
+            counted_total=Count("signatures", filter=Q(signatures__state=SignatureState.COUNTED)),
+        )
+        .order_by("-entered_at", "-pk")
+    )
+
+
+def paper_upload_get(*, petition: PetitionPage, upload_id: int, user) -> PaperUpload | None:
+    """An upload waiting for confirmation, only to the organiser who made it."""
+    return PaperUpload.objects.filter(pk=upload_id, petition=petition, uploaded_by=user).first()
+
+
 def signature_count_anonymised(*, petition: PetitionPage) -> int:
     """Signatures of ``petition`` whose personal details have been removed, in any state."""
     return Signature.objects.filter(petition=petition, anonymised_at__isnull=False).count()
@@ -180,7 +222,7 @@ def signature_list_for_person(
 
 def signature_count_forget(*, petition: PetitionPage) -> None:
     """Drop the cached count so that the next read counts again (after moderation)."""
-    cache.delete(_count_cache_key(petition.pk))
+    cache.delete_many([_count_cache_key(petition.pk), _paper_count_cache_key(petition.pk)])
 
 
 def signature_progress_percent(*, count: int, goal: int) -> int:
@@ -298,7 +340,7 @@ def petition_share_card(*, petition: PetitionPage, site_settings: SiteSettings) 
 
 def signature_list_for_admin() -> QuerySet[Signature]:
     """Every signature with its petition, for the organisers' signature list."""
-    return Signature.objects.select_related("petition")
+    return Signature.objects.select_related("petition", "paper_sheet")
 
 
 def petition_list_for_admin() -> QuerySet[PetitionPage]:

@@ -158,6 +158,52 @@ def _is_email(value: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class CheckedSigner:
+    """A signer's details tidied as they are stored, and the key that finds the same person."""
+
+    name: str
+    name_key: str
+    address: str
+    postcode: str
+    email: str
+
+
+def _refuse(message, field: str):
+    return ApplicationError(str(message), extra={"field": field})
+
+
+def signer_check(*, signer: SignerDetails) -> CheckedSigner:
+    """The rules of what a signature may hold, for every way in (the sign form and paper).
+
+    Tidies each detail as it will be stored (the postcode normalised, or found in the
+    address; the email lower-cased) and raises :class:`ApplicationError` with the first
+    problem, ``extra["field"]`` naming the detail it is about.
+    """
+    name = clean_text(signer.name)
+    address = clean_multiline(signer.address)
+    postcode = normalise_postcode(signer.postcode) if signer.postcode.strip() else None
+    if signer.postcode.strip() and postcode is None:
+        raise _refuse(SignMessages.POSTCODE_INVALID, "postcode")
+    postcode = postcode or find_postcode(address) or ""
+    email = clean_text(signer.email).lower()
+    if not name:
+        raise _refuse(SignMessages.NAME_MISSING, "name")
+    if not _fits(name, "name"):
+        raise _refuse(SignMessages.NAME_TOO_LONG, "name")
+    if not _fits(address, "address"):
+        raise _refuse(SignMessages.ADDRESS_TOO_LONG, "address")
+    if not (address or postcode):
+        raise _refuse(SignMessages.PLACE_MISSING, "address")
+    if email and not (_fits(email, "email") and _is_email(email)):
+        raise _refuse(SignMessages.EMAIL_INVALID, "email")
+    if signer.wants_updates and not email:
+        raise _refuse(SignMessages.EMAIL_NEEDED_FOR_UPDATES, "email")
+    return CheckedSigner(
+        name=name, name_key=name_key(name), address=address, postcode=postcode, email=email
+    )
+
+
 def _find_originals(petition: PetitionPage, *, signature: Signature) -> list[Signature]:
     """The earlier signatures that are not duplicates of the person who made ``signature``:
     at most one by each way of being the same person (``SAME_PERSON_RULES``), earliest
@@ -212,25 +258,13 @@ def sign(
     abuse = abuse or limits.abuse_limits()
     petition_ensure_accepting(petition, abuse=abuse)
 
-    name = clean_text(signer.name)
-    address = clean_multiline(signer.address)
-    postcode = normalise_postcode(signer.postcode) if signer.postcode.strip() else None
-    if signer.postcode.strip() and postcode is None:
-        raise ApplicationError(str(SignMessages.POSTCODE_INVALID))
-    postcode = postcode or find_postcode(address) or ""
-    email = clean_text(signer.email).lower()
-    if not name:
-        raise ApplicationError(str(SignMessages.NAME_MISSING))
-    if not _fits(name, "name"):
-        raise ApplicationError(str(SignMessages.NAME_TOO_LONG))
-    if not _fits(address, "address"):
-        raise ApplicationError(str(SignMessages.ADDRESS_TOO_LONG))
-    if not (address or postcode):
-        raise ApplicationError(str(SignMessages.PLACE_MISSING))
-    if email and not (_fits(email, "email") and _is_email(email)):
-        raise ApplicationError(str(SignMessages.EMAIL_INVALID))
-    if signer.wants_updates and not email:
-        raise ApplicationError(str(SignMessages.EMAIL_NEEDED_FOR_UPDATES))
+    checked = signer_check(signer=signer)
+    name, address, postcode, email = (
+        checked.name,
+        checked.address,
+        checked.postcode,
+        checked.email,
+    )
     # Last of the checks: a solution is spent once checked, and should not be spent on a
     # form that goes back for a mistake.
     if petition.proof_of_work_required:
@@ -262,7 +296,7 @@ def sign(
     signature = Signature(
         petition_id=petition.pk,
         name=name,
-        name_key=name_key(name),
+        name_key=checked.name_key,
         address=address,
         postcode=postcode,
         email=email,

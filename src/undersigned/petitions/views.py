@@ -41,6 +41,7 @@ def _count_context(petition: PetitionPage) -> dict:
     count = selectors.signature_count(petition=petition)
     return {
         "signature_count": count,
+        "paper_signature_count": selectors.signature_count_paper(petition=petition),
         "progress_percent": selectors.signature_progress_percent(
             count=count, goal=petition.signature_goal
         ),
@@ -388,6 +389,8 @@ def petition_json(request: HttpRequest, slug: str) -> JsonResponse:
             "accepting_signatures": status == PetitionState.OPEN,
             "goal": petition.signature_goal,
             "signature_count": selectors.signature_count(petition=petition),
+            # Of signature_count, those collected on paper and entered by the organisers.
+            "paper_signature_count": selectors.signature_count_paper(petition=petition),
             "created_at": petition.created_at,
             "opened_at": petition.opened_at,
             "closed_at": closed_at,

@@ -11,7 +11,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 
-from undersigned.petitions import admin_views
+from undersigned.petitions import admin_views, paper_admin_views
 from undersigned.petitions.models import PetitionIndexPage, PetitionPage, Signature
 from undersigned.petitions.selectors import petition_list_published, signature_list_for_admin
 from undersigned.site.models import HOME_PAGE_CONTEXT_HOOK
@@ -58,10 +58,11 @@ class SignatureViewSet(ModelViewSet):
         "postcode",
         Column("petition", label=_("Petition"), accessor="petition.title"),
         Column("state", label=_("State"), accessor="get_state_display"),
+        Column("source", label=_("Source"), accessor="source_label"),
         "created_at",
         ModerationColumn("moderation", label=_("Moderation")),
     ]
-    list_filter = ["state", "petition", "created_at"]
+    list_filter = ["state", "source", "petition", "created_at"]
     search_fields = ["name", "postcode", "email"]
     inspect_view_enabled = True
     inspect_view_fields = [
@@ -74,6 +75,8 @@ class SignatureViewSet(ModelViewSet):
         "consent_text",
         "consent_version",
         "consented_at",
+        "source",
+        "paper_sheet",
         "state",
         "suspect_reason",
         "duplicate_of",
@@ -128,6 +131,27 @@ admin_urls = (
             name="resume",
         ),
         path("<int:petition_id>/support/", admin_views.petition_support, name="support"),
+        path("<int:petition_id>/paper/", paper_admin_views.paper_sheets, name="paper"),
+        path(
+            "<int:petition_id>/paper/sheet/",
+            paper_admin_views.paper_sheet_enter,
+            name="paper_sheet",
+        ),
+        path(
+            "<int:petition_id>/paper/upload/",
+            paper_admin_views.paper_upload,
+            name="paper_upload",
+        ),
+        path(
+            "<int:petition_id>/paper/upload/<int:upload_id>/",
+            paper_admin_views.paper_upload_report,
+            name="paper_report",
+        ),
+        path(
+            "<int:petition_id>/paper/upload/<int:upload_id>/discard/",
+            paper_admin_views.paper_upload_discard,
+            name="paper_discard",
+        ),
         path(
             "signatures/<int:signature_id>/<str:action>/",
             admin_views.signature_moderate,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 from wagtail.models import Site
 
@@ -23,6 +25,12 @@ def postcode_lookup(*, postcode: str) -> Postcode | None:
     if normalised is None:
         return None
     return Postcode.objects.filter(pk=normalised).first()
+
+
+def postcode_areas(*, postcodes: Iterable[str]) -> dict[str, Postcode]:
+    """The stored postcodes among ``postcodes`` (already normalised), by postcode: one query
+    for a batch of signatures."""
+    return {found.pk: found for found in Postcode.objects.filter(pk__in=set(postcodes))}
 
 
 def ward_get(*, code: str) -> Ward | None:
