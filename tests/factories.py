@@ -24,10 +24,12 @@ from undersigned.news.models import (
     VideoPage,
 )
 from undersigned.petitions.models import (
+    PaperSheet,
     PetitionIndexPage,
     PetitionPage,
     PetitionState,
     Signature,
+    SignatureSource,
     SignatureState,
 )
 from undersigned.petitions.services import name_key
@@ -139,6 +141,27 @@ class SignatureFactory(factory.django.DjangoModelFactory):
     address = ""
     email = factory.Sequence(lambda n: f"signer{n}@example.org")
     state = SignatureState.COUNTED
+
+
+class PaperSheetFactory(factory.django.DjangoModelFactory):
+    """A sheet of paper signatures entered by an organiser (no signatures of its own)."""
+
+    class Meta:
+        model = PaperSheet
+
+    petition = factory.SubFactory(PetitionPageFactory)
+    reference = factory.Sequence(lambda n: f"Market stall {n}")
+    collected_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=2))
+
+
+class PaperSignatureFactory(SignatureFactory):
+    """A counted signature collected on paper: no email, on a sheet of its petition."""
+
+    email = ""
+    source = SignatureSource.PAPER
+    paper_sheet = factory.SubFactory(
+        PaperSheetFactory, petition=factory.SelfAttribute("..petition")
+    )
 
 
 def news_index() -> NewsIndexPage:
