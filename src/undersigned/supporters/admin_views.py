@@ -1,5 +1,6 @@
-"""Organisers' actions on an update in the Wagtail admin: test, send, resume, unsubscribe someone,
-email a newsletter issue.
+"""Organisers' actions in the Wagtail admin: on an update (test, send, resume), email a
+newsletter issue, unsubscribe someone, and on the supporter list (unsubscribe a supporter,
+export the list as CSV).
 
 Each is a POST (sending behind a confirmation page showing how many people it will reach);
 the work is done by :mod:`undersigned.supporters.services`.
@@ -7,19 +8,29 @@ the work is done by :mod:`undersigned.supporters.services`.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterable, Iterator
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from undersigned.site.errors import ApplicationError
+from undersigned.site.spreadsheet import SafeCsvWriter
 from undersigned.supporters import ledger, selectors, services
-from undersigned.supporters.forms import OrganiserUnsubscribeForm, SendConfirmForm
-from undersigned.supporters.models import ConsentSource, PetitionUpdate
+from undersigned.supporters.forms import (
+    OrganiserUnsubscribeForm,
+    SendConfirmForm,
+    SupporterFilterSet,
+    SupporterUnsubscribeForm,
+)
+from undersigned.supporters.models import ConsentSource, PetitionUpdate, Supporter
 
 SEND_PERMISSION = "supporters.send_petitionupdate"
 # Newest first; an older issue is seldom emailed again.
@@ -136,3 +147,87 @@ def newsletter_choose(request: HttpRequest) -> HttpResponse:
             "header_icon": "doc-full",
         },
     )
+
+
+# The supporter list
+
+
+def supporter_detail_url(supporter: Supporter) -> str:
+    return reverse("supporters_supporter:inspect", args=[supporter.pk])
+
+
+@permission_required("supporters.change_supporter", raise_exception=True)
+def supporter_unsubscribe(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop every update to one supporter, on their request, after a confirm step."""
+    supporter = get_object_or_404(Supporter, pk=pk)
+    form = SupporterUnsubscribeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if ledger.supporter_list_leave(
+            supporter=supporter, source=ConsentSource.ORGANISER, recorded_by=request.user
+        ):
+            messages.success(
+                request,
+                _("%(email)s will get no more updates. It is recorded in the consent ledger.")
+                % {"email": supporter.email},
+            )
+        else:
+            messages.info(request, _("They were already unsubscribed. Nothing changed."))
+        return redirect(supporter_detail_url(supporter))
+    return TemplateResponse(
+        request,
+        "supporters/admin/supporter_unsubscribe.html",
+        {
+            "supporter": supporter,
+            "form": form,
+            "page_title": _("Unsubscribe a supporter"),
+            "header_icon": "mail",
+        },
+    )
+
+
+class _Line:
+    """Hands back what the CSV writer writes, so each row can be streamed as it is made."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+
+    def take(self) -> str:
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+
+def _csv_stream(header: Iterable[str], rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    line = _Line()
+    writer = SafeCsvWriter(line.buffer)
+    writer.writerow(header)
+    yield line.take()
+    for row in rows:
+        writer.writerow(row)
+        yield line.take()
+
+
+@require_GET
+@permission_required("supporters.export_supporter", raise_exception=True)
+def supporter_export(request: HttpRequest) -> HttpResponse:
+    """The confirmed supporters the list shows (same search and filters), as CSV, streamed."""
+    supporters = selectors.supporter_search(
+        supporters=Supporter.objects.all(), query=request.GET.get("q", "")
+    )
+    filters = SupporterFilterSet(request.GET, queryset=supporters)
+    if not filters.is_valid():
+        messages.error(request, _("Check the filters: one of them is not understood."))
+        return redirect("supporters_supporter:index")
+    response = StreamingHttpResponse(
+        _csv_stream(
+            selectors.SUPPORTER_EXPORT_HEADER,
+            selectors.supporter_export_rows(supporters=filters.qs),
+        ),
+        content_type="text/csv; charset=utf-8",
+    )
+    # The file name says when, never whom: it may sit in a downloads folder for years.
+    filename = f"supporters-{timezone.localtime():%Y-%m-%d-%H%M}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

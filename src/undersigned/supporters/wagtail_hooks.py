@@ -1,4 +1,5 @@
-"""Updates to signers and the consent ledger, in the admin's "Petitions" menu; "Privacy".
+"""Updates to signers, the supporter list and the consent ledger, in the admin's "Petitions"
+menu; "Privacy".
 
 An organiser writes an update (a draft), looks at the preview, sends a test to themself,
 then sends it to everyone who asked for updates, and watches it go out. The consent ledger
@@ -33,9 +34,12 @@ from wagtail.log_actions import log
 from undersigned.petitions.models import PetitionPage
 from undersigned.site.errors import ApplicationError
 from undersigned.supporters import admin_views, emails, privacy_urls, selectors, services
+from undersigned.supporters.forms import SupporterFilterSet
 from undersigned.supporters.models import (
     ConsentEvent,
     PetitionUpdate,
+    Supporter,
+    SupporterStatus,
     UpdateAudience,
     UpdateState,
 )
@@ -358,13 +362,136 @@ class ConsentEventViewSet(ModelViewSet):
         ]
 
 
+class SupporterIndexView(IndexView):
+    """The supporter list: 50 a page, searched and filtered by the supporter selectors."""
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        return selectors.supporter_search(supporters=queryset, query=self.search_query)
+
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if self.request.user.has_perm("supporters.export_supporter"):
+            query = self.request.GET.urlencode()
+            buttons.append(
+                HeaderButton(
+                    _("Export confirmed supporters (CSV)"),
+                    url=reverse("supporters_admin:export") + (f"?{query}" if query else ""),
+                    icon_name="download",
+                )
+            )
+        return buttons
+
+
+class SupporterDetailView(InspectView):
+    """One person: their details, every consent in the ledger, every signature, and the
+    actions an organiser may take on their request (unsubscribe, erase)."""
+
+    template_name = "supporters/admin/supporter_detail.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            selectors.supporter_list_for_admin(), pk=self.kwargs[self.pk_url_kwarg]
+        )
+
+    def get_page_subtitle(self):
+        return self.object.name or self.object.email
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        supporter, user = self.object, self.request.user
+        context.update(
+            supporter=supporter,
+            consents=selectors.supporter_consents(supporter=supporter),
+            signatures=selectors.supporter_signatures(supporter=supporter),
+            can_unsubscribe=(
+                user.has_perm("supporters.change_supporter")
+                and supporter.status != SupporterStatus.UNSUBSCRIBED
+            ),
+            can_erase=user.has_perm(PRIVACY_PERMISSION),
+        )
+        return context
+
+
+class SupporterViewSet(ModelViewSet):
+    """The supporter list: searched, filtered, one person's page, exported; never edited by
+    hand (people join by signing and confirming; they leave by unsubscribing or erasure)."""
+
+    model = Supporter
+    menu_label = gettext_lazy("Supporters")
+    icon = "group"
+    url_prefix = "petitions/supporters"
+    url_namespace = "supporters_supporter"
+    index_view_class = SupporterIndexView
+    inspect_view_class = SupporterDetailView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_admin_menu = False
+    list_per_page = 50
+    search_fields = ["name", "email", "postcode"]
+    filterset_class = SupporterFilterSet
+
+    @cached_property
+    def list_display(self):
+        return [
+            TitleColumn(
+                "name",
+                label=gettext_lazy("Name"),
+                get_url=admin_views.supporter_detail_url,
+                accessor=lambda supporter: supporter.name or supporter.email,
+            ),
+            Column("email", label=gettext_lazy("Email")),
+            Column("postcode", label=gettext_lazy("Postcode")),
+            Column("ward_name", label=gettext_lazy("Ward")),
+            Column("constituency_name", label=gettext_lazy("Constituency")),
+            Column("status", label=gettext_lazy("Status"), accessor="get_status_display"),
+            Column(
+                "source_petition",
+                label=gettext_lazy("Signed up on"),
+                accessor=lambda supporter: (
+                    supporter.source_petition.title if supporter.source_petition else ""
+                ),
+            ),
+            Column("signed_up_at", label=gettext_lazy("Signed up"), sort_key="signed_up_at"),
+        ]
+
+    def get_queryset(self, request):
+        return selectors.supporter_list_for_admin()
+
+    def get_common_view_kwargs(self, **kwargs):
+        return {
+            **super().get_common_view_kwargs(**kwargs),
+            "add_url_name": None,
+            "edit_url_name": None,
+            "delete_url_name": None,
+            "history_url_name": None,
+            "usage_url_name": None,
+        }
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+            path(
+                "inspect/<int:pk>/unsubscribe/",
+                admin_views.supporter_unsubscribe,
+                name="unsubscribe",
+            ),
+        ]
+
+
 update_viewset = PetitionUpdateViewSet("petition_updates")
+supporter_viewset = SupporterViewSet("supporters")
 consent_viewset = ConsentEventViewSet("consent_ledger")
 
 admin_urls = (
     [
         path("unsubscribe/", admin_views.organiser_unsubscribe, name="unsubscribe"),
         path("newsletter/", admin_views.newsletter_choose, name="newsletter"),
+        path("export/", admin_views.supporter_export, name="export"),
     ],
     "supporters_admin",
 )
@@ -373,6 +500,11 @@ admin_urls = (
 @hooks.register("register_admin_viewset")
 def register_update_viewset():
     return update_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_supporter_viewset():
+    return supporter_viewset
 
 
 @hooks.register("register_admin_viewset")
@@ -404,6 +536,17 @@ def register_updates_menu_item():
         icon_name="mail",
         order=300,
         permissions=[f"supporters.{action}_petitionupdate" for action in ("view", "add", "change")],
+    )
+
+
+@hooks.register("register_petitions_menu_item")
+def register_supporters_menu_item():
+    return PermissionMenuItem(
+        _("Supporters"),
+        reverse("supporters_supporter:index"),
+        icon_name="group",
+        order=305,
+        permissions=["supporters.view_supporter"],
     )
 
 
