@@ -11,12 +11,13 @@ from playwright.sync_api import expect
 from wagtail.models import Page
 
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.factories import PetitionPageFactory, SupporterSignatureFactory
+from tests.factories import PetitionPageFactory, SupporterFactory, SupporterSignatureFactory
 from undersigned.contact.models import ContactPage
 from undersigned.news.models import NewsStoryPage
 from undersigned.petitions.models import PetitionState
 from undersigned.site.models import HomePage, LinkPage
 from undersigned.speed.caching import forget_everything
+from undersigned.supporters.confirmation import confirmation_url
 from undersigned.supporters.unsubscribe import unsubscribe_url
 
 pytestmark = pytest.mark.browser
@@ -59,8 +60,12 @@ def public_pages(demo_site) -> dict[str, tuple[str, int]]:
         pages[page.url_path.strip("/").split("/", 1)[-1] or "home"] = (page.url, 200)
     story = NewsStoryPage.objects.live().filter(related_petition=demo_site).first()
     contact = ContactPage.objects.live().get()
-    supporter = SupporterSignatureFactory(petition=demo_site, email="ada@example.org")
-    unsubscribe = _path(unsubscribe_url(email=supporter.email, petition_id=demo_site.pk))
+    SupporterSignatureFactory(petition=demo_site, email="ada@example.org")
+    on_the_list = SupporterFactory(
+        email="ada@example.org", source_petition=demo_site, status="unconfirmed", confirmed_at=None
+    )
+    unsubscribe = _path(unsubscribe_url(reference=on_the_list.reference, petition_id=demo_site.pk))
+    confirm = _path(confirmation_url(reference=on_the_list.reference))
     assert closed.url in {url for url, _ in pages.values()}
     assert handed_in.url in {url for url, _ in pages.values()}
     pages |= {
@@ -72,6 +77,8 @@ def public_pages(demo_site) -> dict[str, tuple[str, int]]:
         "search": ("/search/?q=library", 200),
         "unsubscribe": (unsubscribe, 200),
         "unsubscribe broken link": ("/unsubscribe/not-a-real-token/", 400),
+        "supporter confirmation": (confirm, 200),
+        "supporter confirmation broken link": ("/supporters/confirm/not-a-real-token/", 400),
         "not found": ("/no-such-page/", 404),
     }
     return pages

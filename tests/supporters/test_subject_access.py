@@ -11,7 +11,12 @@ from django.contrib.auth.models import Permission
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.factories import EnquiryFactory, PetitionPageFactory, SignatureFactory
+from tests.factories import (
+    EnquiryFactory,
+    PetitionPageFactory,
+    SignatureFactory,
+    SupporterSignatureFactory,
+)
 from tests.html_forms import form_submit, form_submit_on, post_with_page_token
 from undersigned.contact.models import Enquiry
 from undersigned.petitions import selectors
@@ -19,7 +24,7 @@ from undersigned.petitions.models import Signature, SignatureState
 from undersigned.site.errors import ApplicationError
 from undersigned.supporters import consent as ledger
 from undersigned.supporters.erasure import personal_data_erase
-from undersigned.supporters.models import ConsentEvent, ErasureKind, ErasureRecord
+from undersigned.supporters.models import ConsentEvent, ErasureKind, ErasureRecord, Supporter
 from undersigned.supporters.subject_access import data_subject_build, personal_data_get
 
 
@@ -194,7 +199,7 @@ def test_erasing_records_how_many_went_and_why_but_not_whose(organiser, ada):
     assert sorted(r.signatures_affected for r in records if r.petition) == [1, 1]
     inbox = next(r for r in records if r.petition is None)
     assert inbox.note == "request by letter (1 contact-form message deleted; " + (
-        "1 consent-ledger or delivery record made anonymous)"
+        "1 consent-ledger or delivery record made anonymous; taken off the supporter list)"
     )
     assert {r.performed_by for r in records} == {organiser}
     for record in records:
@@ -213,6 +218,29 @@ def test_erasing_leaves_the_ledger_without_the_address_and_with_the_withdrawal(o
     kinds = sorted(ConsentEvent.objects.filter(petition=ada.petition).values_list("kind", "source"))
     assert kinds == [("given", "sign_form"), ("withdrawn", "erasure")]
     assert personal_data_get(subject=data_subject_build(email="ada@example.org")).is_empty
+
+
+def test_a_copy_lists_the_persons_entry_on_the_supporter_list(ada):
+    data = personal_data_get(subject=data_subject_build(email="ada@example.org"))
+
+    export = json.loads(json.dumps(data.as_export(), default=str))
+    (entry,) = export["supporters"]
+    assert entry["email"] == "ada@example.org"
+    assert entry["status"] == "unconfirmed"
+    assert entry["source_petition"] == ada.petition_id
+    assert entry["ward_code"] == "E05000001"
+
+
+def test_erasing_takes_the_person_off_the_supporter_list(organiser, ada, others):
+    grace = SupporterSignatureFactory(email="grace@example.org")
+    ledger.consent_record_given(signature=grace)
+
+    result = personal_data_erase(
+        subject=data_subject_build(email="ada@example.org"), performed_by=organiser
+    )
+
+    assert result.supporters_deleted == 1
+    assert list(Supporter.objects.values_list("email", flat=True)) == ["grace@example.org"]
 
 
 def test_a_note_that_names_the_person_is_refused_and_nothing_is_erased(admin_client, ada):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from undersigned.site.models import SiteSettings
-from undersigned.supporters.models import PetitionUpdate
+from undersigned.supporters.models import PetitionUpdate, Supporter
 from undersigned.supporters.unsubscribe import unsubscribe_url
 
 
@@ -60,8 +60,16 @@ class RenderedUpdate:
 def update_render(
     *, update: PetitionUpdate, email: str, sender: Sender, test: bool = False
 ) -> RenderedUpdate:
-    """The update as ``email`` will receive it (``test`` marks the organiser's own copy)."""
-    link = unsubscribe_url(email=email, petition_id=update.petition_id)
+    """The update as ``email`` will receive it (``test`` marks the organiser's own copy).
+
+    The unsubscribe link names the supporter by their reference, never the address. Every
+    recipient is on the supporter list; an address that is not (an organiser's test copy
+    or the admin's preview) gets a sample link whose page says so.
+    """
+    supporter = Supporter.objects.filter(email=email.strip().lower()).first()
+    link = unsubscribe_url(
+        reference=supporter.reference if supporter else "", petition_id=update.petition_id
+    )
     petition = update.petition
     context = {
         "update": update,

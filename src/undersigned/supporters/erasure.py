@@ -2,8 +2,9 @@
 
 What is erased is what subject access finds (``supporters.subject_access``). Signatures
 are deleted by petitions (so a petition's count goes down) and messages by contact; the
-consent ledger records a withdrawal and forgets the address. An :class:`ErasureRecord`
-says how much went and why, never whose it was.
+consent ledger records a withdrawal and forgets the address; the person's row on the
+supporter list is deleted. An :class:`ErasureRecord` says how much went and why, never
+whose it was.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from undersigned.supporters.models import (
     ConsentEvent,
     ErasureKind,
     ErasureRecord,
+    Supporter,
     UpdateDelivery,
 )
 from undersigned.supporters.subject_access import DataSubject, PersonalData, personal_data_get
@@ -45,16 +47,22 @@ class ErasureResult:
     enquiries_deleted: int
     other_removed: int
     records: list[ErasureRecord]
+    supporters_deleted: int = 0
 
 
 def _ledger_forget(*, data: PersonalData, performed_by) -> int:
-    """Take the person out of the consent ledger and the update deliveries.
+    """Take the person out of the consent ledger, the update deliveries and the list.
 
     Through the ledger's own services where they exist: a withdrawal is recorded ("on
     erasure"), then the ledger keeps what was agreed and when but no longer whose address it
-    was. Without them, the rows found are deleted. Returns how many rows were found.
+    was. Their supporter row goes (it is only the list an update is sent from: the ledger
+    stays the record). Returns how many ledger and delivery rows were found.
     """
-    found = sum(len(held.rows) for held in data.other)
+    found = sum(
+        len(held.rows)
+        for held in data.other
+        if not any(isinstance(row, Supporter) for row in held.rows)
+    )
     if not found:
         return 0
     emails = data.emails
@@ -110,6 +118,7 @@ def personal_data_erase(
         petitions = {signature.petition_id: signature.petition for signature in data.signatures}
 
         other_removed = _ledger_forget(data=data, performed_by=performed_by)
+        supporters_deleted, _by_model = Supporter.objects.filter(email__in=data.emails).delete()
 
         signatures_deleted = petition_services.signatures_delete(signatures=data.signatures)
 
@@ -127,14 +136,19 @@ def personal_data_erase(
             )
             for petition_id, count in sorted(per_petition.items())
         ]
-        if enquiry_ids or other_removed or not records:
+        if enquiry_ids or other_removed or supporters_deleted or not records:
             records.append(
                 ErasureRecord.objects.create(
                     kind=ErasureKind.REQUEST,
                     signatures_affected=0,
                     performed_by=performed_by,
                     performed_at=now,
-                    note=_erasure_note(note, enquiries=len(enquiry_ids), other=other_removed),
+                    note=_erasure_note(
+                        note,
+                        enquiries=len(enquiry_ids),
+                        other=other_removed,
+                        supporters=supporters_deleted,
+                    ),
                 )
             )
     return ErasureResult(
@@ -142,10 +156,11 @@ def personal_data_erase(
         enquiries_deleted=len(enquiry_ids),
         other_removed=other_removed,
         records=records,
+        supporters_deleted=supporters_deleted,
     )
 
 
-def _erasure_note(note: str, *, enquiries: int, other: int) -> str:
+def _erasure_note(note: str, *, enquiries: int, other: int, supporters: int = 0) -> str:
     parts = []
     if enquiries:
         parts.append(
@@ -165,6 +180,8 @@ def _erasure_note(note: str, *, enquiries: int, other: int) -> str:
             )
             % {"count": other}
         )
+    if supporters:
+        parts.append(_("taken off the supporter list"))
     if not parts:
         parts.append(_("nothing was found"))
     summary = "; ".join(parts)

@@ -1,4 +1,5 @@
-"""Writes to the consent ledger that need petitions: unsubscribing, and anonymising it.
+"""Writes to the consent ledger that need petitions: unsubscribing, leaving the supporter
+list, and anonymising the ledger.
 
 A withdrawal stops the signatures wanting updates (through petitions, which owns them),
 skips the deliveries still waiting and is recorded in the ledger. Consents given are
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from undersigned.petitions import services as petition_services
@@ -21,6 +23,8 @@ from undersigned.supporters.models import (
     ConsentScope,
     ConsentSource,
     DeliveryState,
+    Supporter,
+    SupporterStatus,
     UpdateDelivery,
 )
 
@@ -68,6 +72,34 @@ def supporter_unsubscribe(
         signature=latest,
         recorded_by=recorded_by,
     )
+
+
+@transaction.atomic
+def supporter_list_leave(
+    *, supporter: Supporter, source: str, recorded_by: AbstractBaseUser | None = None
+) -> bool:
+    """Take ``supporter`` off the list: no more updates about any petition, from now.
+
+    Each petition's consent is withdrawn through :func:`supporter_unsubscribe` (recorded in
+    the ledger, waiting deliveries skipped) and the row is marked ``unsubscribed``. Returns
+    ``False`` if there was nothing left to stop.
+    """
+    supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+    petitions = PetitionPage.objects.filter(
+        signatures__email=supporter.email, signatures__wants_updates=True
+    ).distinct()
+    withdrawn = [
+        supporter_unsubscribe(
+            email=supporter.email, petition=petition, source=source, recorded_by=recorded_by
+        )
+        for petition in petitions
+    ]
+    if supporter.status == SupporterStatus.UNSUBSCRIBED and not any(withdrawn):
+        return False
+    supporter.status = SupporterStatus.UNSUBSCRIBED
+    supporter.status_changed_at = timezone.now()
+    supporter.save(update_fields=["status", "status_changed_at"])
+    return True
 
 
 @transaction.atomic

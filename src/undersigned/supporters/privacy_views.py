@@ -282,6 +282,8 @@ def _erased_message(result) -> str:
             )
             % {"count": result.other_removed}
         )
+    if result.supporters_deleted:
+        parts.append(_("their entry on the supporter list"))
     return _("Erased: %(what)s. The erasure log records this without any personal details.") % {
         "what": ", ".join(parts)
     }

@@ -1,4 +1,4 @@
-"""Public URLs of the supporters app: the unsubscribe link in every update email."""
+"""Public URLs of the supporters app: the links in supporters' emails."""
 
 from django.urls import path
 
@@ -7,5 +7,6 @@ from undersigned.supporters import views
 app_name = "supporters"
 
 urlpatterns = [
+    path("supporters/confirm/<str:token>/", views.confirm, name="confirm"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -198,6 +198,7 @@ UNDERSIGNED_PAPER_MAX_ROWS = env_int("PAPER_MAX_ROWS", 10_000)
 UNDERSIGNED_PERIODIC_TASKS = [
     "undersigned.petitions.tasks.petitions_publish_scheduled_schedule",
     "undersigned.supporters.retention_tasks.signatures_anonymise_expired_schedule",
+    "undersigned.supporters.confirmation_tasks.supporters_lapse_unconfirmed_schedule",
 ]
 
 # Admin sign-in throttling (django-axes, failures kept in the database so that every app
