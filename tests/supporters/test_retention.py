@@ -16,14 +16,19 @@ from django_tasks_db.models import DBTaskResult
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry, Site
 
-from tests.factories import EnquiryFactory, PetitionPageFactory, SignatureFactory
+from tests.factories import (
+    EnquiryFactory,
+    PetitionPageFactory,
+    SignatureFactory,
+    SupporterFactory,
+)
 from undersigned.contact.models import Enquiry, EnquiryStatus
 from undersigned.petitions import selectors
 from undersigned.petitions.models import PetitionPage, PetitionState, Signature, SignatureState
 from undersigned.petitions.services import ANONYMISED_FIELDS
 from undersigned.site.models import SiteSettings
 from undersigned.supporters import retention
-from undersigned.supporters.models import ErasureKind, ErasureRecord
+from undersigned.supporters.models import ErasureKind, ErasureRecord, Supporter, SupporterStatus
 from undersigned.supporters.retention_tasks import (
     signatures_anonymise_expired_schedule,
     signatures_anonymise_expired_task,
@@ -268,7 +273,11 @@ def test_the_task_returns_what_it_did(signed_petition):
 
     result = signatures_anonymise_expired_task.enqueue()
 
-    assert result.return_value == {"signatures_anonymised": 6, "enquiries_deleted": 0}
+    assert result.return_value == {
+        "signatures_anonymised": 6,
+        "enquiries_deleted": 0,
+        "supporters_deleted": 0,
+    }
 
 
 def test_scheduling_does_nothing_where_tasks_cannot_wait(db):
@@ -302,9 +311,43 @@ def test_a_scheduled_run_queues_the_next_one_a_day_later_and_only_once(signed_pe
     _run_worker_once()
 
     done = DBTaskResult.objects.get(task_path=task_path, status=TaskResultStatus.SUCCESSFUL)
-    assert done.return_value == {"signatures_anonymised": 6, "enquiries_deleted": 0}
+    assert done.return_value == {
+        "signatures_anonymised": 6,
+        "enquiries_deleted": 0,
+        "supporters_deleted": 0,
+    }
     waiting = DBTaskResult.objects.get(task_path=task_path, status=TaskResultStatus.READY)
     assert waiting.run_after - done.finished_at == pytest.approx(
         datetime.timedelta(days=1), abs=datetime.timedelta(minutes=1)
     )
     assert waiting.args_kwargs["kwargs"] == {"reschedule": True}
+
+
+# The supporter list
+
+
+@pytest.mark.django_db
+def test_people_who_lapsed_or_unsubscribed_are_deleted_after_the_grace_period():
+    long_ago = NOW - retention.SUPPORTER_KEPT_AFTER_LEAVING - datetime.timedelta(minutes=1)
+    recently = NOW - datetime.timedelta(days=2)
+    gone = [
+        SupporterFactory(status=status, confirmed_at=None, status_changed_at=long_ago)
+        for status in (SupporterStatus.LAPSED, SupporterStatus.UNSUBSCRIBED)
+    ]
+    kept = [
+        SupporterFactory(
+            status=SupporterStatus.LAPSED, confirmed_at=None, status_changed_at=recently
+        ),
+        SupporterFactory(status_changed_at=long_ago),  # confirmed long ago: still on the list
+        SupporterFactory(
+            status=SupporterStatus.UNCONFIRMED, confirmed_at=None, status_changed_at=long_ago
+        ),
+    ]
+
+    result = retention.personal_data_purge_expired(now=NOW)
+
+    assert result.supporters_deleted == 2
+    assert set(Supporter.objects.values_list("pk", flat=True)) == {s.pk for s in kept}
+    assert not Supporter.objects.filter(pk__in=[s.pk for s in gone]).exists()
+    record = ErasureRecord.objects.get(kind=ErasureKind.RETENTION)
+    assert record.note == "2 people who lapsed or unsubscribed taken off the supporter list"

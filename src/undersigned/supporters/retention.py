@@ -6,6 +6,12 @@ row keeps its state and its ward, constituency and local-authority codes, so the
 the per-ward totals stay exactly as they were. Messages from the contact form that were
 answered or closed that long ago are deleted outright, because what people write in them is
 personal through and through.
+
+On the supporter list, a person who lapsed (never confirmed) or unsubscribed is deleted
+:data:`SUPPORTER_KEPT_AFTER_LEAVING` after it happened: the list keeps only people who may
+still be sent something, and the consent ledger stays the record of what they agreed to
+and when they stopped. The grace period lets someone who unsubscribed by mistake, or whose
+confirmation went to spam, sign again and pick up where they were.
 """
 
 from __future__ import annotations
@@ -28,20 +34,28 @@ from undersigned.petitions import services as petition_services
 from undersigned.petitions.models import PetitionPage, PetitionState
 from undersigned.site.models import SiteSettings
 from undersigned.supporters.ledger import supporter_records_anonymise
-from undersigned.supporters.models import ErasureKind, ErasureRecord
+from undersigned.supporters.models import (
+    ErasureKind,
+    ErasureRecord,
+    Supporter,
+    SupporterStatus,
+)
 
 BATCH_SIZE = 1000
+SUPPORTER_KEPT_AFTER_LEAVING = datetime.timedelta(days=30)
 
 
 @dataclass(frozen=True)
 class RetentionResult:
     signatures_anonymised: int
     enquiries_deleted: int
+    supporters_deleted: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
             "signatures_anonymised": self.signatures_anonymised,
             "enquiries_deleted": self.enquiries_deleted,
+            "supporters_deleted": self.supporters_deleted,
         }
 
 
@@ -157,10 +171,37 @@ def enquiries_delete_expired(*, now: datetime.datetime | None = None) -> int:
     return deleted
 
 
+def supporters_delete_left(*, now: datetime.datetime | None = None) -> int:
+    """Delete supporters who lapsed or unsubscribed over the grace period ago.
+
+    Recorded as one retention entry with the number, never who. Returns how many went.
+    """
+    now = now or timezone.now()
+    deleted, _by_model = Supporter.objects.filter(
+        status__in=[SupporterStatus.LAPSED, SupporterStatus.UNSUBSCRIBED],
+        status_changed_at__lte=now - SUPPORTER_KEPT_AFTER_LEAVING,
+    ).delete()
+    if deleted:
+        ErasureRecord.objects.create(
+            kind=ErasureKind.RETENTION,
+            signatures_affected=0,
+            performed_at=now,
+            note=ngettext(
+                "%(count)d person who lapsed or unsubscribed taken off the supporter list",
+                "%(count)d people who lapsed or unsubscribed taken off the supporter list",
+                deleted,
+            )
+            % {"count": deleted},
+        )
+    return deleted
+
+
 def personal_data_purge_expired(*, now: datetime.datetime | None = None) -> RetentionResult:
-    """Everything retention does, in one call: signers anonymised, old messages deleted."""
+    """Everything retention does, in one call: signers anonymised, old messages deleted,
+    people who left the supporter list deleted."""
     now = now or timezone.now()
     return RetentionResult(
         signatures_anonymised=signatures_anonymise_expired(now=now),
         enquiries_deleted=enquiries_delete_expired(now=now),
+        supporters_deleted=supporters_delete_left(now=now),
     )

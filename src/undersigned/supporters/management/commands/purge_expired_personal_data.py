@@ -39,6 +39,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result['signatures_anonymised']} signatures anonymised, "
-                f"{result['enquiries_deleted']} contact-form messages deleted."
+                f"{result['enquiries_deleted']} contact-form messages deleted, "
+                f"{result['supporters_deleted']} lapsed or unsubscribed supporters deleted."
             )
         )
