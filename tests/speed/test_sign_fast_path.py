@@ -8,7 +8,7 @@ import logging
 from urllib.parse import urlencode
 
 import pytest
-from django.core import signals
+from django.core import mail, signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from django.middleware.csrf import get_token
@@ -24,6 +24,7 @@ from undersigned.petitions import services
 from undersigned.petitions.forms import SignatureForm, signature_data_read
 from undersigned.petitions.models import Signature, SignatureState, SuspectReason
 from undersigned.speed.sign_fast_path import SignFastPath
+from undersigned.supporters.models import Supporter, SupporterStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +146,27 @@ def test_consent_to_updates_is_recorded_with_its_wording(app, django_seen, petit
     signature = Signature.objects.get()
     assert signature.wants_updates and petition.organiser_name in signature.consent_text
     assert django_seen.bodies == []
+
+
+def test_ticking_the_box_puts_the_signer_on_the_supporter_list_with_one_confirmation_email(
+    app, django_seen, petition, django_capture_on_commit_callbacks
+):
+    PostcodeFactory(postcode="CR0 1NY", ward_code="E05000001", local_authority_code="E09000008")
+    form = {"name": "Ada", "postcode": "CR0 1NY", "email": "ada@example.org", "wants_updates": "on"}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert call(app, sign_url(petition), form)[0] == 302
+
+    assert django_seen.bodies == []
+    supporter = Supporter.objects.get()
+    assert (supporter.email, supporter.status, supporter.ward_code) == (
+        "ada@example.org",
+        SupporterStatus.UNCONFIRMED,
+        "E05000001",
+    )
+    (message,) = mail.outbox
+    assert message.to == ["ada@example.org"]
+    assert f"/supporters/confirm/{supporter.reference}:" in message.body
 
 
 def test_a_filled_in_honeypot_is_kept_as_suspect_with_the_usual_redirect(app, home):
