@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from undersigned.handin.models import HandinPack
-from undersigned.petitions.models import PetitionPage, Signature, SignatureState
+from undersigned.petitions.models import (
+    PetitionPage,
+    Signature,
+    SignatureSource,
+    SignatureState,
+)
 from undersigned.petitions.selectors import signature_counts_by_ward, signature_share_in_area
 from undersigned.places.models import Ward
 
@@ -25,7 +30,13 @@ class Signatory:
     postcode: str
     ward: str
     address: str
-    signed_at: datetime.datetime  # local time
+    signed_at: datetime.datetime  # local time (for paper: when the sheet was entered)
+    paper_sheet: str = ""  # the reference of the paper sheet it was collected on, if any
+    collected_on: datetime.date | None = None  # the day that sheet was collected
+
+    @property
+    def on_paper(self) -> bool:
+        return bool(self.paper_sheet)
 
     @property
     def number_text(self) -> str:
@@ -55,6 +66,7 @@ class SignatureTally:
     duplicates: int  # a later signature by someone who had already signed
     held_back: int  # held back automatically as suspected abuse, not restored by anyone
     invalidated: int  # stopped counting by the organisers, by hand or by a rule they applied
+    counted_on_paper: int = 0  # of the counted, those collected on paper sheets
 
     @property
     def received(self) -> int:
@@ -133,7 +145,15 @@ def signatory_chunks(
     people signed, and no cursor or transaction is held open while a chunk is laid out.
     """
     names = ward_names(petition=petition)
-    fields = ["pk", "created_at", "name", "postcode", "ward_code"]
+    fields = [
+        "pk",
+        "created_at",
+        "name",
+        "postcode",
+        "ward_code",
+        "paper_sheet__reference",
+        "paper_sheet__collected_on",
+    ]
     if include_addresses:
         fields.append("address")
     base = _counted(petition, last_signature_id).order_by("created_at", "pk")
@@ -156,8 +176,10 @@ def signatory_chunks(
                     name=value[2],
                     postcode=value[3],
                     ward=names.get(value[4], value[4]),
-                    address=", ".join(value[5].splitlines()) if include_addresses else "",
+                    address=", ".join(value[7].splitlines()) if include_addresses else "",
                     signed_at=timezone.localtime(value[1]),
+                    paper_sheet=value[5] or "",
+                    collected_on=value[6],
                 )
             )
         yield chunk
@@ -218,12 +240,20 @@ def signature_tally(
     signatures = Signature.objects.filter(petition=petition)
     if last_signature_id is not None:
         signatures = signatures.filter(pk__lte=last_signature_id)
-    states = dict(signatures.order_by().values_list("state").annotate(n=Count("*")))
+    states: dict[str, int] = {}
+    on_paper = 0
+    for state, source, n in (
+        signatures.order_by().values_list("state", "source").annotate(n=Count("*"))
+    ):
+        states[state] = states.get(state, 0) + n
+        if state == SignatureState.COUNTED and source == SignatureSource.PAPER:
+            on_paper = n
     return SignatureTally(
         counted=states.get(SignatureState.COUNTED, 0),
         duplicates=states.get(SignatureState.DUPLICATE, 0),
         held_back=states.get(SignatureState.SUSPECT, 0),
         invalidated=states.get(SignatureState.INVALIDATED, 0),
+        counted_on_paper=on_paper,
     )
 
 
