@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from functools import partial
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from wagtail.models import Site
 
+from tests.conftest import ORGANISER_PASSWORD, ORGANISER_USERNAME
 from tests.factories import (
     PetitionPageFactory,
     petition_index,
@@ -100,6 +102,33 @@ def browser_page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def organiser_page(chromium, live_server, campaign_petition, organiser):
+    """A browser tab signed in to the admin as the organiser, through the sign-in form."""
+    context = chromium.new_context(
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        locale="en-GB",
+        reduced_motion="reduce",
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(ORGANISER_USERNAME)
+    page.get_by_label("Password").fill(ORGANISER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    assert not organiser.is_superuser
+    yield page
+    context.close()
+
+
+def petitions_menu(page, item: str) -> None:
+    """Opens the admin's Petitions menu and follows one of its entries."""
+    page.get_by_role("button", name="Petitions").click()
+    page.get_by_role("link", name=item, exact=True).click()
 
 
 @pytest.fixture

@@ -17,35 +17,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
-from tests.conftest import ORGANISER_PASSWORD, ORGANISER_USERNAME
-from tests.factories import EnquiryFactory, SignatureFactory, SupporterSignatureFactory
+from tests.browser.conftest import PHONE, petitions_menu
+from tests.factories import ConfirmedSignerFactory, EnquiryFactory, SignatureFactory
 from undersigned.contact.models import EnquiryStatus
 from undersigned.petitions.models import PetitionPage, Signature, SignatureState
 from undersigned.petitions.tasks import petitions_publish_scheduled_task
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def organiser_page(chromium, live_server, campaign_petition, organiser):
-    """A browser tab signed in to the admin as the organiser, through the sign-in form."""
-    context = chromium.new_context(
-        base_url=live_server.url,
-        viewport={"width": 1280, "height": 900},
-        locale="en-GB",
-        reduced_motion="reduce",
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(ORGANISER_USERNAME)
-    page.get_by_label("Password").fill(ORGANISER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-    assert not organiser.is_superuser
-    yield page
-    context.close()
 
 
 @pytest.fixture
@@ -56,12 +34,6 @@ def visitor_page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
-
-
-def _petitions_menu(page, item: str) -> None:
-    """Opens the admin's Petitions menu and follows one of its entries."""
-    page.get_by_role("button", name="Petitions").click()
-    page.get_by_role("link", name=item, exact=True).click()
 
 
 def _sign(page, petition_url: str, name: str, postcode: str) -> None:
@@ -102,7 +74,7 @@ def test_an_organiser_starts_a_petition_publishes_it_and_a_visitor_signs_it(
     organiser_page, visitor_page, screenshot
 ):
     page = organiser_page
-    _petitions_menu(page, "New petition")
+    petitions_menu(page, "New petition")
     expect(page.get_by_role("heading", level=1)).to_contain_text("New: Petition")
 
     _petition_fill(page, title="Save the Northfield bus route")
@@ -121,7 +93,7 @@ def test_an_organiser_starts_a_petition_publishes_it_and_a_visitor_signs_it(
     _sign(visitor_page, petition.url, "Grace Hopper", "CR0 1NY")
     assert Signature.objects.filter(petition=petition, state=SignatureState.COUNTED).count() == 1
 
-    _petitions_menu(page, "Overview")
+    petitions_menu(page, "Overview")
     row = page.get_by_role("row").filter(has_text="Save the Northfield bus route")
     expect(row).to_contain_text("Open")
     expect(row).to_contain_text("1")
@@ -136,7 +108,7 @@ def test_an_organiser_invalidates_one_signature_and_restores_it(
     expect(visitor_page.locator(".progress-card__count")).to_contain_text("2")
 
     page = organiser_page
-    _petitions_menu(page, "Signatures")
+    petitions_menu(page, "Signatures")
     row = page.get_by_role("row").filter(has_text="Fake Person")
     row.get_by_role("button", name="Invalidate").click()
     expect(page.get_by_text("could not be sent")).to_have_count(0)
@@ -157,7 +129,7 @@ def test_an_organiser_pauses_signing_and_resumes_it(
     organiser_page, visitor_page, campaign_petition, screenshot
 ):
     page = organiser_page
-    _petitions_menu(page, "Overview")
+    petitions_menu(page, "Overview")
     row = page.get_by_role("row").filter(has_text=campaign_petition.title)
     row.get_by_role("button", name="Pause signing").click()
     row = page.get_by_role("row").filter(has_text=campaign_petition.title)
@@ -195,7 +167,7 @@ def test_a_petition_scheduled_a_little_ahead_goes_live_by_itself(
     organiser_page, visitor_page, screenshot
 ):
     page = organiser_page
-    _petitions_menu(page, "New petition")
+    petitions_menu(page, "New petition")
     _petition_fill(page, title="Light the Mill Lane footpath")
     go_live = _next_whole_minute_at_least(5)
     page.get_by_role("button", name="Toggle status").click()
@@ -222,7 +194,7 @@ def test_a_petition_scheduled_a_little_ahead_goes_live_by_itself(
     expect(visitor_page.locator("form.sign-form")).to_be_visible()
     _sign(visitor_page, url, "Mary Seacole", "CR0 1NY")
 
-    _petitions_menu(page, "Overview")
+    petitions_menu(page, "Overview")
     expect(page.get_by_role("row").filter(has_text="Light the Mill Lane footpath")).to_contain_text(
         "Open"
     )
@@ -232,12 +204,12 @@ def test_a_petition_scheduled_a_little_ahead_goes_live_by_itself(
 def test_an_organiser_writes_an_update_sends_a_test_to_themselves_and_sends_it(
     organiser_page, campaign_petition, organiser, mailoutbox, screenshot
 ):
-    SupporterSignatureFactory(petition=campaign_petition, email="keen@example.net")
-    SupporterSignatureFactory(petition=campaign_petition, email="keener@example.net")
+    ConfirmedSignerFactory(petition=campaign_petition, email="keen@example.net")
+    ConfirmedSignerFactory(petition=campaign_petition, email="keener@example.net")
     SignatureFactory(petition=campaign_petition, email="quiet@example.net")
 
     page = organiser_page
-    _petitions_menu(page, "Updates to signers")
+    petitions_menu(page, "Updates to signers")
     page.get_by_role("link", name="Add update to signers").click()
     page.get_by_role("combobox", name="Petition*").select_option(label=campaign_petition.title)
     page.get_by_role("textbox", name="Subject*").fill("We hand the petition in on Monday")
@@ -270,7 +242,7 @@ def test_an_organiser_builds_the_handin_pack_downloads_it_and_marks_the_petition
     SignatureFactory(petition=campaign_petition, name="Zoë Ó Súilleabháin")
 
     page = organiser_page
-    _petitions_menu(page, "Hand-in")
+    petitions_menu(page, "Hand-in")
     page.get_by_role("link", name=campaign_petition.title).click()
     page.get_by_role("button", name="Build hand-in pack").click()
     pdf_link = page.get_by_role("link", name=re.compile(r"^PDF \("))
