@@ -1,0 +1,243 @@
+"""The organiser's paper pages in the Wagtail admin, submitted as the pages render them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import PaperSignatureFactory
+from tests.html_forms import find_form, form_submit, form_submit_on, post_with_page_token
+from undersigned.petitions import selectors
+from undersigned.petitions.models import PaperSheet, PaperUpload, Signature
+
+COLLECTED = "2026-11-28"
+
+
+def grid_url(petition) -> str:
+    return reverse("petitions_admin:paper_sheet", args=[petition.pk])
+
+
+def upload_url(petition) -> str:
+    return reverse("petitions_admin:paper_upload", args=[petition.pk])
+
+
+def typed(rows: list[tuple[str, str, str]], **sheet) -> dict[str, str]:
+    data = {"reference": "Stall 3", "collected_on": COLLECTED, **sheet}
+    for index, (name, address, postcode) in enumerate(rows):
+        data |= {
+            f"row-{index}-name": name,
+            f"row-{index}-address": address,
+            f"row-{index}-postcode": postcode,
+        }
+    return data
+
+
+def csv_file(*lines: str, name: str = "stall.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, ("\r\n".join(lines) + "\r\n").encode(), "text/csv")
+
+
+def test_the_overview_leads_to_a_petitions_paper_sheets(admin_client, petition):
+    PaperSignatureFactory(petition=petition, paper_sheet__reference="Library steps")
+    overview = admin_client.get(reverse("petitions_admin:overview")).content.decode()
+    sheets_url = reverse("petitions_admin:paper", args=[petition.pk])
+    assert f'href="{sheets_url}"' in overview
+
+    sheets = admin_client.get(sheets_url).content.decode()
+    assert "Library steps" in sheets
+    assert "1 signature collected on paper counts" in sheets
+    assert grid_url(petition) in sheets and upload_url(petition) in sheets
+
+
+def test_the_grid_has_25_rows_a_reference_and_a_date(admin_client, petition):
+    html = admin_client.get(grid_url(petition)).content.decode()
+    form = find_form(html, grid_url(petition))
+    names = {name for name, _value in form.fields}
+    assert {
+        f"row-{i}-{field}" for i in range(25) for field in ("name", "address", "postcode")
+    } < names
+    assert "row-25-name" not in names
+    assert {"reference", "collected_on"} < names
+
+
+def test_a_typed_sheet_with_mistakes_comes_back_marked_with_everything_typed(
+    admin_client, petition
+):
+    rows = [
+        ("Ada Lovelace", "1 High Street", "CR0 1NY"),
+        ("Bob Mistake", "", "ZZ9 9ZZZ"),
+        ("", "4 Station Road", ""),
+    ]
+    response = form_submit(admin_client, grid_url(petition), typed(rows))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not Signature.objects.exists()
+    assert "2 rows need correcting; nothing was stored" in html
+    for name, address, _postcode in rows:
+        assert f'value="{name}"' in html and f'value="{address}"' in html
+    assert 'value="ZZ9 9ZZZ"' in html
+    assert 'value="Stall 3"' in html and f'value="{COLLECTED}"' in html
+    invalid = re.findall(r'name="(row-\d+-\w+)"[^>]*aria-invalid="true"', html)
+    assert invalid == ["row-1-postcode", "row-2-name"]
+    assert "Row 2: Enter a real UK postcode" in html
+    assert "Row 3: Enter your name" in html
+
+    fixed = form_submit_on(
+        admin_client,
+        response,
+        {"row-1-postcode": "CR0 2AB", "row-2-name": "Carol Fixed"},
+        follow=True,
+    )
+
+    assert fixed.redirect_chain[-1][0] == reverse("petitions_admin:paper", args=[petition.pk])
+    assert "3 signatures stored, every one counted" in fixed.content.decode()
+    sheet = PaperSheet.objects.get()
+    assert sheet.entered_by.username == "organiser"
+    assert sorted(sheet.signatures.values_list("name", flat=True)) == [
+        "Ada Lovelace",
+        "Bob Mistake",
+        "Carol Fixed",
+    ]
+    assert selectors.signature_count(petition=petition) == 3
+
+
+def test_a_sheet_without_its_reference_or_date_is_marked_there(admin_client, petition):
+    response = form_submit(
+        admin_client,
+        grid_url(petition),
+        typed([("Ada Lovelace", "", "CR0 1NY")], reference="", collected_on="31/02/2026"),
+    )
+    html = response.content.decode()
+    assert "Enter the sheet&#x27;s reference" in html
+    assert "Enter the date collected as a real date" in html
+    assert 'value="Ada Lovelace"' in html
+    assert not Signature.objects.exists()
+
+
+def test_an_upload_is_reported_then_stored_on_confirmation(admin_client, petition):
+    file = csv_file(
+        "Name,Address,Postcode",
+        "Ada Lovelace,,CR0 1NY",
+        "Bad Postcode,,QQ1",
+        '=HYPERLINK("http://example.com"),,CR0 1NY',
+        "Alan Turing,3 Mill Lane,",
+    )
+    report = form_submit(
+        admin_client, upload_url(petition), {"file": file, "collected_on": COLLECTED}, follow=True
+    )
+
+    html = report.content.decode()
+    assert "2 rows will be stored." in html
+    assert "2 rows will not be stored" in html
+    assert "Enter a real UK postcode" in html and "spreadsheet formula" in html
+    assert "QQ1" in html
+    assert not Signature.objects.exists()
+
+    stored = form_submit_on(admin_client, report, action=report.redirect_chain[-1][0], follow=True)
+
+    assert "Sheet “stall.csv”: 2 signatures stored" in stored.content.decode()
+    assert selectors.signature_count(petition=petition) == 2
+    assert not PaperUpload.objects.exists()
+
+
+def test_the_same_file_uploaded_again_is_refused(admin_client, petition):
+    lines = ("Name,Address,Postcode", "Ada Lovelace,,CR0 1NY")
+    report = form_submit(
+        admin_client,
+        upload_url(petition),
+        {"file": csv_file(*lines), "collected_on": COLLECTED},
+        follow=True,
+    )
+    form_submit_on(admin_client, report, action=report.redirect_chain[-1][0])
+
+    again = form_submit(
+        admin_client,
+        upload_url(petition),
+        {"file": csv_file(*lines, name="copy.csv"), "collected_on": COLLECTED},
+    )
+
+    assert again.status_code == 200
+    assert "This file was already stored on" in again.content.decode()
+    assert Signature.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"Name;Postcode\r\nAda;CR0 1NY\r\n", "no column headed “Address”"),
+        ("Name,Address,Postcode\r\nZoë,,CR0 1NY\r\n".encode("cp1252"), "not saved as UTF-8"),
+        (b"PK\x03\x04broken", "could not be read as an Excel workbook"),
+    ],
+    ids=["missing column", "wrong encoding", "unreadable"],
+)
+def test_a_file_that_cannot_be_taken_is_refused_with_its_reason(
+    admin_client, petition, content, message
+):
+    response = form_submit(
+        admin_client,
+        upload_url(petition),
+        {"file": SimpleUploadedFile("sheet.csv", content), "collected_on": COLLECTED},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert "nothing was stored" in html
+    assert not PaperUpload.objects.exists()
+
+
+def test_a_50_mb_file_is_refused_by_its_size(admin_client, petition):
+    big = SimpleUploadedFile("huge.csv", b"Name,Address,Postcode\r\n" + b"x" * (50 * 1024 * 1024))
+    response = form_submit(
+        admin_client, upload_url(petition), {"file": big, "collected_on": COLLECTED}
+    )
+    assert "The file is larger than 5 MB" in response.content.decode()
+    assert not PaperUpload.objects.exists()
+
+
+def test_an_upload_is_only_for_the_organiser_who_made_it(admin_client, petition, organiser):
+    other = get_user_model().objects.create_user("other", "other@example.org", "pw")
+    staged = PaperUpload.objects.create(
+        petition=petition,
+        uploaded_by=other,
+        file_name="x.csv",
+        file_sha256="0" * 64,
+        content=b"Name,Address,Postcode\r\nAda,,CR0 1NY\r\n",
+        reference="x",
+        collected_on=COLLECTED,
+    )
+    url = reverse("petitions_admin:paper_report", args=[petition.pk, staged.pk])
+    assert admin_client.get(url).status_code == 404
+
+
+def test_someone_without_the_permission_cannot_enter_paper_signatures(petition):
+    editor = get_user_model().objects.create_user("editor", "e@example.org", "pw")
+    group = Group.objects.create(name="Paper-less editors")
+    group.permissions.add(Permission.objects.get(codename="access_admin"))
+    editor.groups.add(group)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(editor)
+    # Wagtail turns a refusal into a redirect to the dashboard with a message.
+    for url in (grid_url(petition), upload_url(petition)):
+        assert client.get(url).status_code == 302
+    refused = post_with_page_token(
+        client,
+        reverse("wagtailadmin_home"),
+        grid_url(petition),
+        typed([("Ada Lovelace", "", "CR0 1NY")]),
+    )
+    assert refused.status_code == 302
+    assert not Signature.objects.exists()
+
+
+def test_the_signature_list_shows_the_source_and_can_be_filtered_by_it(admin_client, petition):
+    PaperSignatureFactory(petition=petition, name="Rosalind Franklin", paper_sheet__reference="S9")
+    index = reverse("petitions_signature:index")
+    html = admin_client.get(index, {"source": "paper"}).content.decode()
+    assert "Rosalind Franklin" in html
+    assert "Paper, sheet S9" in html
