@@ -192,7 +192,7 @@ def test_opening_the_link_shows_a_confirm_button_and_confirms_nothing(petition, 
     assert petition.title in html
     assert "ada@example.org" not in html
     assert 'method="post"' in html and "csrfmiddlewaretoken" in html
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert supporter().status == SupporterStatus.UNCONFIRMED
     assert not ConsentEvent.objects.filter(kind=ConsentKind.CONFIRMED).exists()
 

@@ -104,5 +104,7 @@ def _render(
     response = TemplateResponse(request, template, {"state": state, **context}, status=status)
     response["X-Robots-Tag"] = "noindex"
     # The link is a key to the person's subscription: never pass it on to another site.
-    response["Referrer-Policy"] = "no-referrer"
+    # "same-origin", not "no-referrer": under "no-referrer" a browser sends "Origin: null"
+    # with the confirm page's own form, which the CSRF check rightly refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
