@@ -9,6 +9,7 @@ the site, checks the database and says what it found.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -93,3 +94,19 @@ def test_the_in_process_sign_benchmark_signs_with_and_without_the_fast_path_and_
         assert "CPU per signature median" in line
         assert "answers other than the thank-you redirect: 0" in line
         assert "stored 40 of 40" in line
+
+
+def test_the_supporter_segments_benchmark_counts_a_ward_and_lists_the_admin_pages():
+    result = run_bench(
+        "supporters_segments.py", "--supporters", "400", "--wards", "20", "--runs", "1"
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "SQLite: 400 supporters in 20 wards" in out
+    # 400 over 20 wards is 20 a ward, all confirmed in the ward it counts; one in ten of
+    # everyone is waiting, lapsed or unsubscribed.
+    assert re.search(r"recipient count, one ward: median .* \(20 people\)", out)
+    assert re.search(r"recipient count, everyone: median .* \(360 people\)", out)
+    for page in ("first page", "page 4", "first page, one ward", "search 'person 1234'"):
+        assert f"admin list, {page}: median" in out

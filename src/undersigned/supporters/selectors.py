@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,9 +35,14 @@ def _consenting_signatures(*, petition: PetitionPage) -> QuerySet[Signature]:
     )
 
 
-def _signed_and_wants_updates(*, petition: PetitionPage | int) -> Exists:
-    """For a supporter row: they have a signature on ``petition`` that still wants updates."""
-    return Exists(_consenting_signatures(petition=petition).filter(email=OuterRef("email")))
+def _signed_and_wants_updates(*, petition: PetitionPage | int) -> Q:
+    """For a supporter row: they have a signature on ``petition`` that still wants updates.
+
+    An ``IN`` over the petition's signers rather than a correlated ``EXISTS``: signatures
+    are indexed by petition, not by email, so the signers' addresses are read once (through
+    the petition's index) and matched against the supporters' unique email index.
+    """
+    return Q(email__in=_consenting_signatures(petition=petition).values("email"))
 
 
 def update_recipients(*, update: PetitionUpdate) -> QuerySet[Supporter]:
