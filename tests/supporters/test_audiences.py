@@ -227,6 +227,26 @@ def test_the_organiser_writes_an_update_to_a_ward_and_sees_the_count_before_send
     ]
 
 
+def test_a_draft_is_moved_from_its_petition_to_two_wards_by_editing_it(
+    admin_client, petition, north, south
+):
+    update = PetitionUpdateFactory(petition=petition)
+
+    response = form_submit(
+        admin_client,
+        url("edit", update.pk),
+        {"audience": UpdateAudience.AREAS, "wards": [north.code, south.code]},
+        action=url("edit", update.pk),
+    )
+
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.audience == UpdateAudience.AREAS
+    assert set(update.wards.all()) == {north, south}
+    listing = admin_client.get(url("index")).content.decode()
+    assert "Supporters in the wards, constituencies or councils chosen below" in listing
+
+
 def test_the_form_says_what_is_missing_and_keeps_what_was_typed(admin_client, petition):
     response = form_submit(
         admin_client,

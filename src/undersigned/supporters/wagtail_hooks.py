@@ -236,7 +236,7 @@ class PetitionUpdateViewSet(ModelViewSet):
     inspect_view_enabled = True
     copy_view_enabled = False
     add_to_admin_menu = False
-    list_filter = ["petition", "state"]
+    list_filter = ["petition", "audience", "state"]
     search_fields = ["subject", "body"]
     panels = [
         FieldPanel("petition", widget=forms.Select),
@@ -264,6 +264,7 @@ class PetitionUpdateViewSet(ModelViewSet):
         return [
             TitleColumn("subject", label=gettext_lazy("Subject"), get_url=_detail_url),
             Column("petition", label=gettext_lazy("Petition"), accessor="petition.title"),
+            Column("audience", label=gettext_lazy("To"), accessor="get_audience_display"),
             Column("state", label=gettext_lazy("State"), accessor="get_state_display"),
             Column("progress", label=gettext_lazy("Sent"), accessor="progress_label"),
             "created_at",
