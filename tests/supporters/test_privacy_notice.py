@@ -92,3 +92,13 @@ def test_every_page_links_to_the_notice_from_its_footer(client, home):
     html = client.get(home.url).content.decode()
     footer = html.split('<footer class="site-footer">', 1)[1]
     assert 'href="/privacy/"' in footer
+
+
+def test_the_notice_says_updates_wait_for_a_confirmed_address_and_when_the_list_forgets(
+    client, home
+):
+    html = " ".join(client.get("/privacy/").content.decode().split())
+
+    assert "one email asking you to confirm that the address is yours" in html
+    assert "If you do not confirm within 7 days, we send nothing more." in html
+    assert "your entry on our list of supporters is deleted 30 days later" in html
