@@ -93,8 +93,8 @@ def test_the_email_says_who_sent_it_why_and_what_happens_if_it_is_ignored(
         assert petition.title in text
         assert "ticked the box" in text
         assert "7 days" in text
-        assert "we will not email you again" in text
-        assert "will not be used" in text
+        assert "we will send you nothing more" in text
+        assert "will not be used for updates" in text
         assert confirm_link(message) in text
     assert message.alternatives[0][1] == "text/html"
 
