@@ -96,6 +96,16 @@ def test_the_in_process_sign_benchmark_signs_with_and_without_the_fast_path_and_
         assert "stored 40 of 40" in line
 
 
+def test_the_in_process_sign_benchmark_can_tick_the_updates_box_and_counts_the_list():
+    result = run_bench("sign_inprocess.py", "--rounds", "2", "--signatures", "20", "--updates")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("SQLite, fast path")]
+    assert line.startswith("SQLite, fast path on, box ticked: CPU per signature median")
+    assert "stored 40 of 40" in line
+    assert "on the supporter list 40, confirmation emails queued 40" in line
+
+
 def test_the_supporter_segments_benchmark_counts_a_ward_and_lists_the_admin_pages():
     result = run_bench(
         "supporters_segments.py", "--supporters", "400", "--wards", "20", "--runs", "1"
@@ -110,3 +120,16 @@ def test_the_supporter_segments_benchmark_counts_a_ward_and_lists_the_admin_page
     assert re.search(r"recipient count, everyone: median .* \(360 people\)", out)
     for page in ("first page", "page 4", "first page, one ward", "search 'person 1234'"):
         assert f"admin list, {page}: median" in out
+
+
+def test_the_paper_upload_benchmark_reads_reports_and_stores_a_file_through_the_services():
+    result = run_bench("paper_upload.py", "--rows", "300", "--online", "60")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "SQLite: 300 rows" in out
+    # The bench checks the stored rows against the file it made before printing them.
+    assert re.search(r"Stored \d+: \d+ counted, \d+ duplicates", out)
+    for step in ("upload (read, check, keep)", "report (rules on every row)", "confirm"):
+        assert re.search(rf"{re.escape(step)}.* s +peak .* MB", out)
+    assert "Process peak resident size" in out
