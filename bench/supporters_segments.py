@@ -2,6 +2,7 @@
 
     python bench/supporters_segments.py [--supporters 200000] [--wards 300] [--runs 5]
                                         [--database-url postgres://...] [--explain]
+                                        [--verbose]
 
 ``--supporters`` people are put on the supporter list (bulk_create), spread over ``--wards``
 wards in 10 constituencies and 3 councils; nine in ten are confirmed, the rest waiting,
@@ -16,7 +17,7 @@ lapsed or unsubscribed. Then it times, as an organiser would meet them:
 
 A fresh database each run: SQLite (WAL) in a temporary folder, or a new PostgreSQL database
 (made from ``--database-url``) that is dropped at the end. ``--explain`` prints the query
-plan of the ward count.
+plan of the ward count; ``--verbose`` the slowest queries of each admin page.
 """
 
 from __future__ import annotations
@@ -159,6 +160,24 @@ def _explain(queryset):
         return [" ".join(str(cell) for cell in row) for row in cursor.fetchall()]
 
 
+def _slowest_queries(function, shown=4):
+    # After django.setup(): the connection needs the settings.
+    from django.db import connection
+
+    timings = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.append(((time.perf_counter() - started) * 1000, sql[:110]))
+
+    with connection.execute_wrapper(timed):
+        function()
+    return sorted(timings, reverse=True)[:shown]
+
+
 def run(args, engine):
     import django
 
@@ -274,6 +293,9 @@ def run(args, engine):
 
         median, worst, _ = _time(get, args.runs)
         print(f"  admin list, {label}: median {median:.0f} ms, max {worst:.0f} ms")
+        if args.verbose:
+            for ms, sql in _slowest_queries(get):
+                print(f"      {ms:8.1f} ms  {sql}")
 
 
 def main():
@@ -283,6 +305,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="the slowest SQL of each admin page")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="undersigned-bench-supporters-") as tmp:
         folder = Path(tmp)
