@@ -3,6 +3,7 @@
     python bench/sign_inprocess.py                      # 9 rounds of 2,000 signatures
     python bench/sign_inprocess.py --fast-path on,off   # the sign fast path, then without it
     python bench/sign_inprocess.py --rounds 15 --signatures 1000
+    python bench/sign_inprocess.py --updates            # every signer ticks "keep me up to date"
 
 ``bench/sign_throughput.py`` measures signing through the real server under load, which is
 what a visitor sees but swings from run to run on a shared 2-core machine (the same code has
@@ -15,7 +16,10 @@ name, a demo postcode, its own address behind one trusted proxy, over HTTPS) for
 ``--rounds`` rounds of ``--signatures``. It prints the CPU time per signature of each round
 and their median and minimum (the process's own user and system time, which other work on
 the machine disturbs far less than it disturbs a rate), checks every answer was the redirect
-to the thank-you page and that the table holds one row per signature.
+to the thank-you page and that the table holds one row per signature. With ``--updates``
+each signer also gives an email of their own and ticks "keep me up to date", so each
+signature records its consent, joins the supporter list and queues a confirmation email
+(the task is queued, not run: no worker takes from the queue here).
 
 To compare two versions of the code on the same machine, run this file with each one's
 ``src`` first on the path (alternating, a few times each).
@@ -76,7 +80,9 @@ def _call(application, environ: dict) -> tuple[str, dict[str, str], bytes]:
     return answer["status"], headers, body
 
 
-def signing_measure(info: dict, *, rounds: int, signatures: int, label: str) -> dict:
+def signing_measure(
+    info: dict, *, rounds: int, signatures: int, label: str, updates: bool = False
+) -> dict:
     """In the site's own process: sign ``rounds`` x ``signatures`` times; CPU per signature."""
     # Imported here: loading the WSGI application sets Django up, which only the child does.
     from undersigned.config.wsgi import application
@@ -98,6 +104,11 @@ def signing_measure(info: dict, *, rounds: int, signatures: int, label: str) -> 
                 body=(
                     f"csrfmiddlewaretoken={token}&name=Bench+Signer+{label}+{number}-{n}"
                     f"&address=&postcode={postcodes[n % len(postcodes)]}&email="
+                    + (
+                        f"bench-{label}-{number}-{n}%40example.org&wants_updates=on"
+                        if updates
+                        else ""
+                    )
                 ).encode(),
                 cookie=cookie,
                 client=f"10.{number % 250}.{n // 250 % 250}.{n % 250 + 1}",
@@ -115,7 +126,26 @@ def signing_measure(info: dict, *, rounds: int, signatures: int, label: str) -> 
                 "wall_ms": (time.perf_counter() - started) * 1000 / signatures,
             }
         )
-    return {"rounds": per_round, "wrong_answers": wrong}
+    result = {"rounds": per_round, "wrong_answers": wrong}
+    if updates:
+        result |= _supporters_and_confirmations_queued()
+    return result
+
+
+def _supporters_and_confirmations_queued() -> dict[str, int]:
+    """How many signers are on the supporter list, and confirmation emails wait in the queue."""
+    # Imported here: only the measuring child sets Django up; the parent never does.
+    from django_tasks_db.models import DBTaskResult
+
+    from undersigned.supporters.confirmation_tasks import supporter_email_confirmation
+    from undersigned.supporters.models import Supporter
+
+    return {
+        "supporters": Supporter.objects.count(),
+        "confirmations_queued": DBTaskResult.objects.filter(
+            task_path=supporter_email_confirmation.module_path
+        ).count(),
+    }
 
 
 def main() -> None:
@@ -124,6 +154,9 @@ def main() -> None:
     parser.add_argument("--signatures", type=int, default=2000, help="a round")
     parser.add_argument(
         "--fast-path", default="on", help="on, off, or both in that order: on,off (default on)"
+    )
+    parser.add_argument(
+        "--updates", action="store_true", help="every signer gives an email and ticks the box"
     )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
@@ -136,7 +169,13 @@ def main() -> None:
         for mode in modes:
             env = dict(site.env, SIGN_FAST_PATH="1" if mode == "on" else "0")
             before = sum(site.signature_rows().values())
-            arguments = [json.dumps(site.info), str(args.rounds), str(args.signatures), mode]
+            arguments = [
+                json.dumps(site.info),
+                str(args.rounds),
+                str(args.signatures),
+                mode,
+                "updates" if args.updates else "",
+            ]
             child = subprocess.run(
                 [sys.executable, __file__, "--child", *arguments],
                 env=env,
@@ -156,13 +195,20 @@ def main() -> None:
                 "stored": stored,
                 "sent": args.rounds * args.signatures,
             }
+            ticked = ", box ticked" if args.updates else ""
             print(
-                f"SQLite, fast path {mode}: CPU per signature median "
+                f"SQLite, fast path {mode}{ticked}: CPU per signature median "
                 f"{figure['cpu_ms_median']:.3f} ms, min {figure['cpu_ms_min']:.3f} ms "
                 f"(rounds: {', '.join(f'{value:.3f}' for value in cpu)}); wall median "
                 f"{figure['wall_ms_median']:.3f} ms; answers other than the thank-you "
                 f"redirect: {figure['wrong_answers']}; stored {stored} of {figure['sent']}; "
-                f"load {loadtest.load()}",
+                + (
+                    f"on the supporter list {result['supporters']}, confirmation emails "
+                    f"queued {result['confirmations_queued']}; "
+                    if args.updates
+                    else ""
+                )
+                + f"load {loadtest.load()}",
                 flush=True,
             )
     if args.json:
@@ -171,15 +217,19 @@ def main() -> None:
     sys.exit(1 if failed else 0)
 
 
-def child_main(info_json: str, rounds: str, signatures: str, mode: str) -> None:
+def child_main(info_json: str, rounds: str, signatures: str, mode: str, updates: str) -> None:
     result = signing_measure(
-        json.loads(info_json), rounds=int(rounds), signatures=int(signatures), label=mode
+        json.loads(info_json),
+        rounds=int(rounds),
+        signatures=int(signatures),
+        label=mode,
+        updates=updates == "updates",
     )
     print(json.dumps(result))
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child_main(*sys.argv[2:6])
+        child_main(*sys.argv[2:7])
     else:
         main()
