@@ -27,6 +27,7 @@ from undersigned.petitions.models import (
 from undersigned.petitions.paper import PaperRow
 from undersigned.petitions.paper_files import PaperFileError, paper_file_rows
 from undersigned.petitions.services import SignerDetails, sign, signature_invalidate
+from undersigned.petitions.tasks import paper_uploads_expire_task
 from undersigned.site.errors import ApplicationError
 
 COLLECTED = datetime.date(2026, 11, 28)
@@ -514,3 +515,17 @@ def test_a_sheet_is_stored_whole_or_not_at_all(petition, organiser, monkeypatch)
     assert not Signature.objects.exists()
     assert not PaperSheet.objects.exists()
     assert PaperUpload.objects.filter(pk=staged.pk).exists()
+
+
+def test_the_hourly_task_lets_go_of_uploads_nobody_confirmed(petition, organiser, settings):
+    old = upload(petition, organiser, csv_bytes("Name,Address,Postcode", "Ada,,CR0 1NY"))
+    upload(petition, organiser, csv_bytes("Name,Address,Postcode", "Alan,,CR0 1NY"), reference="2")
+    PaperUpload.objects.filter(pk=old.pk).update(
+        uploaded_at=timezone.now() - datetime.timedelta(days=2)
+    )
+
+    assert paper_uploads_expire_task.enqueue().return_value == 1
+
+    assert list(PaperUpload.objects.values_list("reference", flat=True)) == ["2"]
+    schedule = "undersigned.petitions.tasks.paper_uploads_expire_schedule"
+    assert schedule in settings.UNDERSIGNED_PERIODIC_TASKS

@@ -145,6 +145,11 @@ def test_an_upload_is_reported_then_stored_on_confirmation(admin_client, petitio
     assert selectors.signature_count(petition=petition) == 2
     assert not PaperUpload.objects.exists()
 
+    # A second click on "Store" (the form sent again) stores nothing more.
+    again = form_submit_on(admin_client, report, action=report.redirect_chain[-1][0], follow=True)
+    assert "no longer waiting" in again.content.decode()
+    assert Signature.objects.count() == 2
+
 
 def test_the_same_file_uploaded_again_is_refused(admin_client, petition):
     lines = ("Name,Address,Postcode", "Ada Lovelace,,CR0 1NY")
@@ -212,7 +217,10 @@ def test_an_upload_is_only_for_the_organiser_who_made_it(admin_client, petition,
         collected_on=COLLECTED,
     )
     url = reverse("petitions_admin:paper_report", args=[petition.pk, staged.pk])
-    assert admin_client.get(url).status_code == 404
+    response = admin_client.get(url, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("petitions_admin:paper", args=[petition.pk])
+    assert "no longer waiting" in response.content.decode()
+    assert "x.csv" not in response.content.decode()
 
 
 def test_someone_without_the_permission_cannot_enter_paper_signatures(petition):

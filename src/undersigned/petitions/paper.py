@@ -365,7 +365,7 @@ def paper_upload_create(
     reference = _sheet_details_check(
         petition, reference=reference or file_name, collected_on=collected_on
     )
-    PaperUpload.objects.filter(uploaded_at__lt=timezone.now() - UPLOAD_KEPT_FOR).delete()
+    paper_uploads_expire()
     return PaperUpload.objects.create(
         petition=petition,
         uploaded_by=uploaded_by,
@@ -400,6 +400,14 @@ def paper_upload_confirm(*, upload: PaperUpload, confirmed_by) -> PaperSheet:
         )
         upload.delete()
     return sheet
+
+
+def paper_uploads_expire(*, now: datetime.datetime | None = None) -> int:
+    """Delete the uploads left unconfirmed for longer than :data:`UPLOAD_KEPT_FOR`: they
+    hold signers' names, and nobody is coming back for them. How many."""
+    now = now or timezone.now()
+    deleted, _by_model = PaperUpload.objects.filter(uploaded_at__lt=now - UPLOAD_KEPT_FOR).delete()
+    return deleted
 
 
 def paper_upload_discard(*, upload: PaperUpload) -> None:

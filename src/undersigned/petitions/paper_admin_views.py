@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -177,7 +177,12 @@ def paper_upload_report(request: HttpRequest, petition_id: int, upload_id: int) 
     petition = get_object_or_404(PetitionPage, pk=petition_id)
     upload = selectors.paper_upload_get(petition=petition, upload_id=upload_id, user=request.user)
     if upload is None:
-        raise Http404
+        # Stored or discarded already (a second click on "Store"), let go after a day, or
+        # someone else's.
+        messages.warning(
+            request, _("That upload is no longer waiting: it was stored, discarded or expired.")
+        )
+        return redirect("petitions_admin:paper", petition.pk)
     if request.method == "POST":
         try:
             sheet = paper.paper_upload_confirm(upload=upload, confirmed_by=request.user)

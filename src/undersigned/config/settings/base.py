@@ -200,6 +200,7 @@ UNDERSIGNED_PAPER_MAX_ROWS = env_int("PAPER_MAX_ROWS", 10_000)
 # (undersigned.site.periodic): each is a function that queues its task unless a run waits.
 UNDERSIGNED_PERIODIC_TASKS = [
     "undersigned.petitions.tasks.petitions_publish_scheduled_schedule",
+    "undersigned.petitions.tasks.paper_uploads_expire_schedule",
     "undersigned.supporters.retention_tasks.signatures_anonymise_expired_schedule",
     "undersigned.supporters.confirmation_tasks.supporters_lapse_unconfirmed_schedule",
 ]
