@@ -244,6 +244,9 @@ def run(args, engine):
         f"  recipient count, one constituency who also signed a petition: median {median:.1f} ms,"
         f" max {worst:.1f} ms ({count:,} people)"
     )
+    if args.explain:
+        for line in _explain(selectors.update_recipients(update=narrowed).order_by()):
+            print(f"    plan: {line}")
     signers = services.petition_update_create(
         petition=petition, subject="Petition news", body="Hello."
     )
@@ -254,9 +257,6 @@ def run(args, engine):
         f"  recipient count, a petition's signers: median {median:.1f} ms, max {worst:.1f} ms "
         f"({count:,} people)"
     )
-    if args.explain:
-        for line in _explain(selectors.update_recipients(update=narrowed).order_by()):
-            print(f"    plan: {line}")
     everyone = services.petition_update_create(
         petition=petition,
         subject="Newsletter",
