@@ -3,6 +3,8 @@ ever confirmed supporters, counted the same way on the confirm step as when it i
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -243,8 +245,12 @@ def test_a_draft_is_moved_from_its_petition_to_two_wards_by_editing_it(
     update.refresh_from_db()
     assert update.audience == UpdateAudience.AREAS
     assert set(update.wards.all()) == {north, south}
+    SupporterFactory(email="north@example.org", ward_code=north.code)
+    SupporterFactory(email="south@example.org", ward_code=south.code)
+    SupporterFactory(email="elsewhere@example.org")
     listing = admin_client.get(url("index")).content.decode()
     assert "Supporters in the wards, constituencies or councils chosen below" in listing
+    assert re.search(r"<td[^>]*>\s*2\s*</td>", listing)  # the draft's recipients now
 
 
 def test_the_form_says_what_is_missing_and_keeps_what_was_typed(admin_client, petition):

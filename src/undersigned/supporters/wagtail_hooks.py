@@ -75,6 +75,13 @@ class UpdateIndexView(IndexView):
         return buttons
 
 
+def _recipients_label(update: PetitionUpdate) -> str:
+    """How many it would reach if sent now (a draft), or how many it was sent to."""
+    if update.is_draft:
+        return f"{selectors.update_recipient_count(update=update):,}"
+    return f"{update.recipient_total:,}"
+
+
 class DraftOnlyMixin:
     """Sent updates are the record of what signers got: they cannot be edited or deleted."""
 
@@ -265,6 +272,7 @@ class PetitionUpdateViewSet(ModelViewSet):
             TitleColumn("subject", label=gettext_lazy("Subject"), get_url=_detail_url),
             Column("petition", label=gettext_lazy("Petition"), accessor="petition.title"),
             Column("audience", label=gettext_lazy("To"), accessor="get_audience_display"),
+            Column("recipients", label=gettext_lazy("Recipients"), accessor=_recipients_label),
             Column("state", label=gettext_lazy("State"), accessor="get_state_display"),
             Column("progress", label=gettext_lazy("Sent"), accessor="progress_label"),
             "created_at",
