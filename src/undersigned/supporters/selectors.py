@@ -65,9 +65,10 @@ def update_recipients(*, update: PetitionUpdate) -> QuerySet[Supporter]:
         return supporters
     # The codes are read first (a handful of rows) so that the count is a plain IN on the
     # (status, area) indexes rather than a join through the choice tables.
-    ward_codes = list(update.wards.values_list("code", flat=True))
-    constituency_codes = list(update.constituencies.values_list("code", flat=True))
-    council_codes = list(update.councils.values_list("code", flat=True))
+    # ``.all()``: a caller that checks many addresses prefetches the areas once.
+    ward_codes = [ward.code for ward in update.wards.all()]
+    constituency_codes = [area.code for area in update.constituencies.all()]
+    council_codes = [area.code for area in update.councils.all()]
     in_areas = Q(pk__in=[])
     if ward_codes:
         in_areas |= Q(ward_code__in=ward_codes)

@@ -147,7 +147,11 @@ def update_deliveries_send(*, update: PetitionUpdate, delivery_ids: list[int]) -
     the task shows as failed); an address the server refuses outright is marked failed and
     the batch goes on. Returns how many emails were sent.
     """
-    update = PetitionUpdate.objects.select_related("petition").get(pk=update.pk)
+    update = (
+        PetitionUpdate.objects.select_related("petition")
+        .prefetch_related("wards", "constituencies", "councils")
+        .get(pk=update.pk)
+    )
     if update.state != UpdateState.SENDING:
         return 0
     sender = emails.update_sender(update=update)
