@@ -165,9 +165,7 @@ def run(args: argparse.Namespace) -> None:
             collected_on=datetime.date(2026, 11, 28),
         )
     )
-    report, report_s, report_peak = _measured(
-        lambda: paper.paper_rows_check(rows=paper.paper_upload_rows(upload=upload))
-    )
+    report, report_s, report_peak = _measured(lambda: paper.paper_upload_report(upload=upload))
     sheet, confirm_s, confirm_peak = _measured(
         lambda: paper.paper_upload_confirm(upload=upload, confirmed_by=organiser)
     )

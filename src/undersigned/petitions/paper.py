@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
@@ -34,7 +34,12 @@ from undersigned.petitions.models import (
     SignatureSource,
     SignatureState,
 )
-from undersigned.petitions.paper_files import FileRow, PaperFileError, paper_file_rows
+from undersigned.petitions.paper_files import (
+    PaperFileError,
+    PaperRow,
+    paper_file_check,
+    paper_file_rows,
+)
 from undersigned.petitions.services import CheckedSigner, SignerDetails, signer_check
 from undersigned.places.selectors import postcode_areas
 from undersigned.site.errors import ApplicationError
@@ -49,55 +54,60 @@ UPLOAD_KEPT_FOR = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
-class PaperRow:
-    """One signature as typed from paper; ``number`` is its row on the grid or in the file."""
-
-    number: int
-    name: str
-    address: str = ""
-    postcode: str = ""
-
-
-@dataclass(frozen=True)
 class PaperRowProblem:
     """Why a row cannot be stored: which detail (``field``) and what to say."""
 
-    number: int
+    row: PaperRow
     field: str
     message: str
+
+    @property
+    def number(self) -> int:
+        return self.row.number
 
 
 @dataclass(frozen=True)
 class PaperReport:
-    """Rows checked: those that can be stored (tidied) and those that cannot, by row."""
+    """Rows checked: how many can be stored, and those that cannot, with why."""
 
-    accepted: list[tuple[int, CheckedSigner]]
+    accepted: int
     problems: list[PaperRowProblem]
 
 
+NOTHING_TO_STORE = gettext_lazy("There is no signature to store: type at least one.")
 FORMULA_REFUSED = gettext_lazy(
     "This cell holds a spreadsheet formula, not what was written on the sheet"
 )
 
 
-def paper_rows_check(*, rows: Iterable[PaperRow | FileRow]) -> PaperReport:
-    """Each row through the rules of signing; empty rows are left out."""
-    accepted, problems = [], []
+def _rows_checked(rows: Iterable[PaperRow]) -> Iterator[CheckedSigner | PaperRowProblem]:
+    """Each row through the rules of signing, as it comes; empty rows are left out."""
     for row in rows:
         if not (row.name.strip() or row.address.strip() or row.postcode.strip()):
             continue
-        formula_in = getattr(row, "formula_in", "")
-        if formula_in:
-            problems.append(PaperRowProblem(row.number, formula_in, str(FORMULA_REFUSED)))
+        if row.formula_in:
+            yield PaperRowProblem(row, row.formula_in, str(FORMULA_REFUSED))
             continue
         try:
-            checked = signer_check(
+            yield signer_check(
                 signer=SignerDetails(name=row.name, address=row.address, postcode=row.postcode)
             )
         except ApplicationError as error:
-            problems.append(PaperRowProblem(row.number, error.extra["field"], error.message))
+            yield PaperRowProblem(row, error.extra["field"], error.message)
+
+
+def _accepted(rows: Iterable[PaperRow]) -> Iterator[CheckedSigner]:
+    return (item for item in _rows_checked(rows) if isinstance(item, CheckedSigner))
+
+
+def paper_rows_check(*, rows: Iterable[PaperRow]) -> PaperReport:
+    """What storing ``rows`` would take and leave out, without keeping the rows it takes."""
+    accepted, problems = 0, []
+    for item in _rows_checked(rows):
+        if isinstance(item, PaperRowProblem):
+            problems.append(item)
         else:
-            accepted.append((row.number, checked))
+            accepted += 1
     return PaperReport(accepted=accepted, problems=problems)
 
 
@@ -148,7 +158,7 @@ def _already_entered(sheet: PaperSheet) -> str:
     }
 
 
-def _batches(items: Sequence, size: int) -> Iterable[Sequence]:
+def _batches(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -216,14 +226,15 @@ def _batch_store(petition_id: int, signatures: list[Signature], now: datetime.da
 
 
 def _signatures_store(
-    *, petition: PetitionPage, sheet: PaperSheet, accepted: Sequence[tuple[int, CheckedSigner]]
+    *, petition: PetitionPage, sheet: PaperSheet, accepted: Iterable[CheckedSigner]
 ) -> int:
+    """Store ``accepted`` on ``sheet`` a batch at a time (only a batch is held); how many."""
     now = sheet.entered_at
     stored = 0
     for batch in _batches(accepted, STORE_BATCH):
-        places = postcode_areas(postcodes=[s.postcode for _n, s in batch if s.postcode])
+        places = postcode_areas(postcodes=[signer.postcode for signer in batch if signer.postcode])
         signatures = []
-        for _number, signer in batch:
+        for signer in batch:
             place = places.get(signer.postcode)
             signatures.append(
                 Signature(
@@ -251,12 +262,12 @@ def _sheet_store(
     petition: PetitionPage,
     reference: str,
     collected_on: datetime.date,
-    accepted: Sequence[tuple[int, CheckedSigner]],
+    accepted: Iterable[CheckedSigner],
     entered_by,
     file_sha256: str = "",
 ) -> PaperSheet:
-    """The sheet and its signatures in one transaction; refused whole if the reference or
-    the file was stored meanwhile (the constraints say so)."""
+    """The sheet and its signatures in one transaction; refused whole if no row can be
+    stored, or if the reference or the file was stored meanwhile (the constraints say so)."""
     try:
         with transaction.atomic():
             sheet = PaperSheet.objects.create(
@@ -266,7 +277,8 @@ def _sheet_store(
                 entered_by=entered_by,
                 file_sha256=file_sha256,
             )
-            _signatures_store(petition=petition, sheet=sheet, accepted=accepted)
+            if not _signatures_store(petition=petition, sheet=sheet, accepted=accepted):
+                raise ApplicationError(str(NOTHING_TO_STORE), extra={"problems": []})
     except IntegrityError:
         # Someone stored the same sheet or file a moment ago, or the same person signed
         # online at the same moment as their paper row was matched: nothing was stored.
@@ -292,24 +304,23 @@ def paper_sheet_create(
     ``extra["field"]`` names the sheet's detail at fault.
     """
     petition_ensure_takes_paper(petition)
-    report = paper_rows_check(rows=rows)
+    checked = list(_rows_checked(rows))
+    problems = [item for item in checked if isinstance(item, PaperRowProblem)]
     try:
         reference = _sheet_details_check(petition, reference=reference, collected_on=collected_on)
     except ApplicationError as error:
-        error.extra["problems"] = report.problems
+        error.extra["problems"] = problems
         raise
-    if report.problems:
+    if problems:
         raise ApplicationError(
             _("Some rows need correcting; nothing was stored. Each is marked below."),
-            extra={"problems": report.problems},
+            extra={"problems": problems},
         )
-    if not report.accepted:
-        raise ApplicationError(_("Type at least one signature."), extra={"problems": []})
     return _sheet_store(
         petition=petition,
         reference=reference,
         collected_on=collected_on,
-        accepted=report.accepted,
+        accepted=[item for item in checked if isinstance(item, CheckedSigner)],
         entered_by=entered_by,
     )
 
@@ -333,12 +344,18 @@ def _file_stored_check(petition: PetitionPage, checksum: str) -> None:
         )
 
 
-def paper_upload_rows(*, upload: PaperUpload) -> list[FileRow]:
-    """The rows of an upload's file (read again: the file is small, the rows are not kept)."""
+def paper_upload_rows(*, upload: PaperUpload) -> Iterator[PaperRow]:
+    """The rows of an upload's file, read again as they are wanted (the rows are not kept
+    between the two steps, only the file); :class:`ApplicationError` if it cannot be read."""
     try:
-        return paper_file_rows(content=bytes(upload.content))
+        yield from paper_file_rows(content=bytes(upload.content))
     except PaperFileError as error:
         raise ApplicationError(error.message) from None
+
+
+def paper_upload_report(*, upload: PaperUpload) -> PaperReport:
+    """What confirming ``upload`` would store and leave out."""
+    return paper_rows_check(rows=paper_upload_rows(upload=upload))
 
 
 def paper_upload_create(
@@ -359,7 +376,7 @@ def paper_upload_create(
     checksum = file_sha256(content)
     _file_stored_check(petition, checksum)
     try:
-        paper_file_rows(content=content)
+        paper_file_check(content=content)
     except PaperFileError as error:
         raise ApplicationError(error.message, extra={"field": "file"}) from None
     reference = _sheet_details_check(
@@ -383,18 +400,17 @@ def paper_upload_confirm(*, upload: PaperUpload, confirmed_by) -> PaperSheet:
     petition = upload.petition
     petition_ensure_takes_paper(petition)
     _file_stored_check(petition, upload.file_sha256)
-    report = paper_rows_check(rows=paper_upload_rows(upload=upload))
-    if not report.accepted:
-        raise ApplicationError(_("No row of the file can be stored, so nothing was."))
     reference = _sheet_details_check(
         petition, reference=upload.reference, collected_on=upload.collected_on
     )
     with transaction.atomic():
+        # Read, checked and stored a batch at a time: a file that fails half-way (it cannot
+        # happen to a file that passed its upload, but settings change) stores nothing.
         sheet = _sheet_store(
             petition=petition,
             reference=reference,
             collected_on=upload.collected_on,
-            accepted=report.accepted,
+            accepted=_accepted(paper_upload_rows(upload=upload)),
             entered_by=confirmed_by,
             file_sha256=upload.file_sha256,
         )

@@ -192,21 +192,18 @@ def paper_upload_report(request: HttpRequest, petition_id: int, upload_id: int) 
             messages.success(request, _stored_message(sheet))
             return redirect("petitions_admin:paper", petition.pk)
     try:
-        file_rows = paper.paper_upload_rows(upload=upload)
+        report = paper.paper_upload_report(upload=upload)
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("petitions_admin:paper_upload", petition.pk)
-    report = paper.paper_rows_check(rows=file_rows)
-    by_number = {row.number: row for row in file_rows}
-    rejected = [(problem, by_number[problem.number]) for problem in report.problems]
     return TemplateResponse(
         request,
         "petitions/admin/paper_report.html",
         {
             "petition": petition,
             "upload": upload,
-            "accepted_count": len(report.accepted),
-            "rejected": rejected,
+            "accepted_count": report.accepted,
+            "rejected": report.problems,
             "page_title": _("Check the upload"),
             "page_subtitle": petition.title,
             "header_icon": "doc-full",

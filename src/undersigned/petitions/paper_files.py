@@ -1,8 +1,9 @@
 """Reading a file of paper signatures typed up by volunteers: CSV or XLSX, columns by header.
 
-What comes out is rows as typed (:class:`~undersigned.petitions.paper.PaperRow`), numbered as
-the spreadsheet numbers its lines, for the signing rules to check; or :class:`PaperFileError`
-saying, for the whole file, why it cannot be read. A file is refused whole, never half read:
+What comes out is rows as typed (:class:`PaperRow`), numbered as the spreadsheet numbers its
+lines, one at a time as the file is read (so that 10,000 of them are never all held at once),
+for the signing rules to check; or :class:`PaperFileError` saying, for the whole file, why it
+cannot be read. A file is refused whole, never half read:
 
 - CSV must be UTF-8 (with or without the byte order mark Excel writes for "CSV UTF-8"), or
   UTF-16 with its byte order mark (Excel's "Unicode text"). Any other encoding is refused
@@ -53,14 +54,15 @@ class PaperFileError(Exception):
 
 
 @dataclass(frozen=True)
-class FileRow:
-    """One row of the file, as typed: its line number and its three cells."""
+class PaperRow:
+    """One signature as typed from paper, in the grid or in a file: ``number`` is its row
+    there (the spreadsheet's line number for a file)."""
 
     number: int
     name: str
-    address: str
-    postcode: str
-    formula_in: str = ""  # the column whose cell holds a formula, if any
+    address: str = ""
+    postcode: str = ""
+    formula_in: str = ""  # the column whose cell holds a spreadsheet formula, if any
 
 
 def _fold(header: object) -> str:
@@ -100,7 +102,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _rows(cells: Iterator[tuple[int, list[object], set[int]]]) -> Iterator[FileRow]:
+def _rows(cells: Iterator[tuple[int, list[object], set[int]]]) -> Iterator[PaperRow]:
     """Rows by column from ``(line number, cells, positions holding formulas)``: the header
     is the first non-empty row; empty rows are passed over; the row limit is enforced."""
     columns: dict[str, int] | None = None
@@ -128,7 +130,7 @@ def _rows(cells: Iterator[tuple[int, list[object], set[int]]]) -> Iterator[FileR
         formula_in = next(
             (column for column, position in columns.items() if position in formulas), ""
         )
-        yield FileRow(number=number, formula_in=formula_in, **row)
+        yield PaperRow(number=number, formula_in=formula_in, **row)
     if columns is None:
         raise PaperFileError(_("The file is empty."))
 
@@ -137,42 +139,50 @@ def _is_formula(text: str) -> bool:
     return text.startswith("=") and len(text) > 1
 
 
-def _decoded(content: bytes) -> str:
+def _encoding(content: bytes) -> str:
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif b"\x00" in content:
+        return "utf-16"
+    if b"\x00" in content:
         raise PaperFileError(
             _("The file could not be read as CSV: it holds binary data, not text.")
         )
-    else:
-        encoding = "utf-8-sig"
+    return "utf-8-sig"
+
+
+def _not_utf8(content: bytes, encoding: str) -> PaperFileError:
+    """The refusal of a file that is not text in ``encoding``, naming its first bad line."""
     try:
-        return content.decode(encoding)
+        content.decode(encoding)
+        line = 1
     except UnicodeDecodeError as error:
         line = content[: error.start].count(b"\n") + 1
-        raise PaperFileError(
-            _(
-                "The file is not saved as UTF-8 text (line %(line)s has a character that "
-                "cannot be read). In Excel choose “Save as” → “CSV UTF-8”; in LibreOffice "
-                "tick “Edit filter settings” and pick “Unicode (UTF-8)”. Nothing was stored."
-            )
-            % {"line": line}
-        ) from None
+    return PaperFileError(
+        _(
+            "The file is not saved as UTF-8 text (line %(line)s has a character that "
+            "cannot be read). In Excel choose “Save as” → “CSV UTF-8”; in LibreOffice "
+            "tick “Edit filter settings” and pick “Unicode (UTF-8)”. Nothing was stored."
+        )
+        % {"line": line}
+    )
 
 
 def _csv_cells(content: bytes) -> Iterator[tuple[int, list[object], set[int]]]:
-    text = _decoded(content)
-    first_line = text.split("\n", 1)[0]
+    # Decoded as it is read, a few kB at a time: the text of the file is never held whole.
+    encoding = _encoding(content)
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
     try:
-        dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
+        first_line = text.readline()
+        text.seek(0)
+        try:
+            delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
+        except csv.Error:
+            delimiter = ","
+        reader = csv.reader(text, delimiter=delimiter)
         for values in reader:
             formulas = {i for i, value in enumerate(values) if _is_formula(value.strip())}
             yield reader.line_num, values, formulas
+    except UnicodeDecodeError:
+        raise _not_utf8(content, encoding) from None
     except csv.Error as error:
         raise PaperFileError(
             _("The file could not be read as CSV near line %(line)s (%(problem)s).")
@@ -207,18 +217,26 @@ def _xlsx_cells(content: bytes) -> Iterator[tuple[int, list[object], set[int]]]:
         book.close()
 
 
-def paper_file_rows(*, content: bytes) -> list[FileRow]:
-    """Every row of signatures in the file, or :class:`PaperFileError` for the whole file."""
+def paper_file_rows(*, content: bytes) -> Iterator[PaperRow]:
+    """The rows of signatures in the file, one at a time as they are read; raises
+    :class:`PaperFileError` (before the first row, or on reaching the row where the file turns
+    out to be unreadable or over the row limit) for the whole file."""
     if len(content) > settings.UNDERSIGNED_PAPER_MAX_UPLOAD_BYTES:
         raise PaperFileError(paper_file_too_large_message())
+    if not content.strip():
+        raise PaperFileError(_("The file is empty."))
     if content.startswith(OLD_EXCEL_MAGIC):
         raise PaperFileError(
             _("Old Excel files (.xls) cannot be read. Save it as .xlsx or as CSV UTF-8.")
         )
     cells = _xlsx_cells(content) if content.startswith(XLSX_MAGIC) else _csv_cells(content)
-    if not content.strip():
-        raise PaperFileError(_("The file is empty."))
-    return list(_rows(cells))
+    return _rows(cells)
+
+
+def paper_file_check(*, content: bytes) -> int:
+    """Read the whole file without keeping its rows: how many it has, or
+    :class:`PaperFileError`."""
+    return sum(1 for _row in paper_file_rows(content=content))
 
 
 def paper_file_too_large_message() -> str:
