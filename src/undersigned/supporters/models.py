@@ -216,7 +216,7 @@ class PetitionUpdate(models.Model):
         verbose_name=_("only those who also signed"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="+",
         help_text=_("Optional: narrow the chosen areas to people who signed this petition."),
     )

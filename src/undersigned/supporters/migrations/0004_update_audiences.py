@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='petitionupdate',
             name='signed_petition',
-            field=models.ForeignKey(blank=True, help_text='Optional: narrow the chosen areas to people who signed this petition.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='petitions.petitionpage', verbose_name='only those who also signed'),
+            field=models.ForeignKey(blank=True, help_text='Optional: narrow the chosen areas to people who signed this petition.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='petitions.petitionpage', verbose_name='only those who also signed'),
         ),
         migrations.AddField(
             model_name='petitionupdate',
