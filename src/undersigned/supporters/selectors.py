@@ -3,9 +3,11 @@ and the supporter list as organisers see it (search, one person, the CSV export)
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -64,19 +66,20 @@ def update_recipients(*, update: PetitionUpdate) -> QuerySet[Supporter]:
     if update.audience == UpdateAudience.EVERYONE:
         return supporters
     # The codes are read first (a handful of rows) so that the count is a plain IN on the
-    # (status, area) indexes rather than a join through the choice tables.
-    # ``.all()``: a caller that checks many addresses prefetches the areas once.
-    ward_codes = [ward.code for ward in update.wards.all()]
-    constituency_codes = [area.code for area in update.constituencies.all()]
-    council_codes = [area.code for area in update.councils.all()]
-    in_areas = Q(pk__in=[])
-    if ward_codes:
-        in_areas |= Q(ward_code__in=ward_codes)
-    if constituency_codes:
-        in_areas |= Q(constituency_code__in=constituency_codes)
-    if council_codes:
-        in_areas |= Q(local_authority_code__in=council_codes)
-    supporters = supporters.filter(in_areas)
+    # (status, area) indexes rather than a join through the choice tables. ``.all()``: a
+    # caller that checks many addresses prefetches the areas once.
+    in_areas = [
+        Q(**{f"{column}__in": codes})
+        for column, codes in (
+            ("ward_code", [ward.code for ward in update.wards.all()]),
+            ("constituency_code", [area.code for area in update.constituencies.all()]),
+            ("local_authority_code", [area.code for area in update.councils.all()]),
+        )
+        if codes
+    ]
+    if not in_areas:
+        return supporters.none()
+    supporters = supporters.filter(reduce(operator.or_, in_areas))
     if update.signed_petition_id:
         supporters = supporters.filter(
             _signed_and_wants_updates(petition=update.signed_petition_id)
@@ -103,12 +106,12 @@ def update_audience_describe(*, update: PetitionUpdate) -> str:
             for area in update.councils.order_by("name")
         ),
     ]
-    described = _("confirmed supporters in %(areas)s") % {"areas": ", ".join(areas)}
     if update.signed_petition_id:
-        described += _(" who also signed \u201c%(title)s\u201d") % {
-            "title": update.signed_petition.title
+        return _("confirmed supporters in %(areas)s who also signed \u201c%(title)s\u201d") % {
+            "areas": ", ".join(areas),
+            "title": update.signed_petition.title,
         }
-    return described
+    return _("confirmed supporters in %(areas)s") % {"areas": ", ".join(areas)}
 
 
 def update_recipient_emails(*, update: PetitionUpdate) -> QuerySet:
