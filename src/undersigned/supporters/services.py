@@ -1,5 +1,6 @@
-"""Writes for an organiser's updates to signers: drafting, editing, deleting, a test email,
-and queueing or resuming the send.
+"""Writes for an organiser's updates: drafting (with who it goes to: a petition's signers,
+everyone, or chosen areas), editing, deleting, a test email, the text that emails a
+newsletter issue, and queueing or resuming the send.
 
 The consent ledger's writes are in ``supporters.ledger`` (withdrawals, anonymising) and
 ``supporters.consent`` (consents given). The sending itself is done by the background tasks
