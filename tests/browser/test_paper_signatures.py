@@ -41,7 +41,7 @@ def _count_shown(visitor_page, petition) -> str:
 
 
 def test_an_organiser_types_a_sheet_by_keyboard_fixes_two_mistakes_and_saves_it(
-    organiser_page, visitor_page, campaign_petition, screenshot
+    organiser_page, visitor_page, campaign_petition, screenshot, serious_accessibility_problems
 ):
     SignatureFactory(petition=campaign_petition, name="Online Signer")
     assert _count_shown(visitor_page, campaign_petition).startswith("1 ")
@@ -79,6 +79,8 @@ def test_an_organiser_types_a_sheet_by_keyboard_fixes_two_mistakes_and_saves_it(
     )
     expect(page.get_by_label("Sheet reference")).to_have_value("Library steps, Saturday")
     screenshot(page, "organiser-paper-sheet-marked")
+    # The grid as it comes back marked: every input named, each message tied to its box.
+    assert serious_accessibility_problems(page) == []
 
     postcode_5.fill("CR0 1NY")
     name_12.fill("Paper Signer 12")
