@@ -249,3 +249,12 @@ def test_the_signature_list_shows_the_source_and_can_be_filtered_by_it(admin_cli
     html = admin_client.get(index, {"source": "paper"}).content.decode()
     assert "Rosalind Franklin" in html
     assert "Paper, sheet S9" in html
+
+
+def test_a_paper_signature_is_inspected_with_its_source_and_sheet(admin_client, petition):
+    signature = PaperSignatureFactory(petition=petition, paper_sheet__reference="Stall 12")
+    html = admin_client.get(
+        reverse("petitions_signature:inspect", args=[signature.pk])
+    ).content.decode()
+    assert "Paper" in html
+    assert "Stall 12" in html

@@ -20,6 +20,7 @@ from itertools import islice
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -132,7 +133,9 @@ def _sheet_details_check(
         raise ApplicationError(_("Enter the sheet's reference"), extra={"field": "reference"})
     if len(reference) > PaperSheet._meta.get_field("reference").max_length:
         raise ApplicationError(
-            _("The reference must be 100 characters or fewer"), extra={"field": "reference"}
+            _("The reference must be %(max)s characters or fewer")
+            % {"max": PaperSheet._meta.get_field("reference").max_length},
+            extra={"field": "reference"},
         )
     if collected_on is None:
         raise ApplicationError(
@@ -154,7 +157,7 @@ def _already_entered(sheet: PaperSheet) -> str:
         "If this is another sheet, give it its own reference."
     ) % {
         "reference": sheet.reference,
-        "date": timezone.localtime(sheet.entered_at).strftime("%d %b %Y"),
+        "date": date_format(timezone.localtime(sheet.entered_at), "j M Y"),
     }
 
 
@@ -338,7 +341,7 @@ def _file_stored_check(petition: PetitionPage, checksum: str) -> None:
                 "Nothing was stored twice."
             )
             % {
-                "date": timezone.localtime(sheet.entered_at).strftime("%d %b %Y"),
+                "date": date_format(timezone.localtime(sheet.entered_at), "j M Y"),
                 "reference": sheet.reference,
             }
         )
