@@ -42,6 +42,7 @@ FIELDS = {
     "accepting_signatures",
     "goal",
     "signature_count",
+    "paper_signature_count",
     "created_at",
     "opened_at",
     "closed_at",
