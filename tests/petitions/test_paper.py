@@ -267,6 +267,17 @@ def test_the_count_includes_paper_signatures_and_says_how_many(petition, client)
     assert (data["signature_count"], data["paper_signature_count"]) == (3, 2)
 
 
+def test_the_support_breakdown_places_paper_signatures_by_their_postcode(petition):
+    ward = WardFactory(code="E05000102", name="Riverside")
+    PostcodeFactory(postcode="CR0 2AB", ward=ward)
+    SignatureFactory(petition=petition, postcode="CR0 2AB", ward_code=ward.code)
+    sheet_store(petition, [("Ada Lovelace", "", "CR0 2AB"), ("Alan Turing", "1 Lane", "")])
+
+    by_ward = {row.name: row.count for row in selectors.signature_counts_by_ward(petition=petition)}
+    assert by_ward["Riverside"] == 2
+    assert sum(by_ward.values()) == 3
+
+
 def test_a_page_without_paper_signatures_says_nothing_of_paper(petition, client):
     SignatureFactory(petition=petition)
     assert "on paper" not in client.get(petition.url).content.decode()
