@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -78,23 +78,23 @@ def supporter_signup_record(*, signature: Signature, now: datetime.datetime) -> 
         "constituency_code": signature.constituency_code,
         "local_authority_code": signature.local_authority_code,
     }
-    supporter = Supporter.objects.select_for_update().filter(email=email).first()
-    if supporter is None:
-        try:
-            with transaction.atomic():
-                supporter = Supporter.objects.create(
-                    email=email,
-                    source_petition_id=signature.petition_id,
-                    signed_up_at=now,
-                    status=SupporterStatus.UNCONFIRMED,
-                    status_changed_at=now,
-                    confirmation_sent_at=now,
-                    **details,
-                )
-            return SignupRecorded(supporter=supporter, confirmation_due=True)
-        except IntegrityError:
-            # Signed up at the same moment from another request: update that row instead.
-            supporter = Supporter.objects.select_for_update().get(email=email)
+    # Inserted unless the address is on the list already (one statement, and no savepoint:
+    # a conflict is skipped, not raised, so the signature's transaction is never at risk),
+    # then read back under lock. The row holds this call's fresh reference only if this call
+    # made it.
+    candidate = Supporter(
+        email=email,
+        source_petition_id=signature.petition_id,
+        signed_up_at=now,
+        status=SupporterStatus.UNCONFIRMED,
+        status_changed_at=now,
+        confirmation_sent_at=now,
+        **details,
+    )
+    Supporter.objects.bulk_create([candidate], ignore_conflicts=True)
+    supporter = Supporter.objects.select_for_update().get(email=email)
+    if supporter.reference == candidate.reference:
+        return SignupRecorded(supporter=supporter, confirmation_due=True)
     changed = ["name", "postcode", "ward_code", "constituency_code", "local_authority_code"]
     for field, value in details.items():
         setattr(supporter, field, value)
