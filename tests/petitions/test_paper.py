@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+from django.db.models import RestrictedError
 from django.utils import timezone
 
 from tests.factories import (
@@ -542,3 +543,19 @@ def test_the_hourly_task_lets_go_of_uploads_nobody_confirmed(petition, organiser
     assert list(PaperUpload.objects.values_list("reference", flat=True)) == ["2"]
     schedule = "undersigned.petitions.tasks.paper_uploads_expire_schedule"
     assert schedule in settings.UNDERSIGNED_PERIODIC_TASKS
+
+
+def test_deleting_a_petition_deletes_its_sheets_with_their_signatures(petition):
+    sheet_store(petition, [("Ada Lovelace", "", "CR0 1NY")])
+    SignatureFactory(petition=petition)
+
+    PetitionPage.objects.get(pk=petition.pk).delete()
+
+    assert not PaperSheet.objects.exists()
+    assert not Signature.objects.exists()
+
+
+def test_a_sheet_with_signatures_cannot_be_deleted_on_its_own(petition):
+    sheet = sheet_store(petition, [("Ada Lovelace", "", "CR0 1NY")])
+    with pytest.raises(RestrictedError):
+        sheet.delete()
