@@ -8,6 +8,7 @@ import datetime
 import io
 
 import pytest
+from django.urls import reverse
 
 from tests.factories import HandinPackFactory, PaperSheetFactory, PaperSignatureFactory
 from tests.handin.conftest import file_path, pdf_text
@@ -71,3 +72,12 @@ def test_the_pdf_gives_the_paper_total_and_the_sheet_of_each_paper_signature(
     assert "Rosalind Franklin CR0 1NY 28 Nov 2026" in listed
     assert "=HYPERLINK(1) CR0 1NY 28 Nov 2026" in listed
     assert listed.count("Stall 7") == 2
+
+
+def test_the_hand_in_page_says_how_many_valid_signatures_are_on_paper(
+    admin_client, petition_with_paper
+):
+    html = admin_client.get(
+        reverse("handin_admin:petition", args=[petition_with_paper.pk])
+    ).content.decode()
+    assert "5 valid (counted, and listed in a pack), of which 2 collected on paper" in html
