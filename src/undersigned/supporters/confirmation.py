@@ -17,6 +17,7 @@ only through their fields and never imports them.
 from __future__ import annotations
 
 import datetime
+import enum
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING
@@ -182,18 +183,20 @@ def _ledger_follow_up(
     )
 
 
-class ConfirmOutcome:
+class ConfirmOutcome(enum.StrEnum):
     CONFIRMED = "confirmed"
     ALREADY = "already"
     TOO_LATE = "too_late"  # lapsed or unsubscribed since the link was sent
 
 
 @transaction.atomic
-def supporter_confirm(*, supporter: Supporter, now: datetime.datetime | None = None) -> str:
+def supporter_confirm(
+    *, supporter: Supporter, now: datetime.datetime | None = None
+) -> ConfirmOutcome:
     """Confirm that ``supporter``'s address is theirs: from now on they can be sent updates.
 
-    Records a ``confirmed`` entry in the ledger against each consent they gave. Returns a
-    :class:`ConfirmOutcome`; only an unconfirmed supporter can be confirmed.
+    Records a ``confirmed`` entry in the ledger against each consent they gave. Only an
+    unconfirmed supporter can be confirmed: the outcome says what happened.
     """
     now = now or timezone.now()
     supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
