@@ -166,7 +166,7 @@ def test_ticking_the_box_puts_the_signer_on_the_supporter_list_with_one_confirma
     )
     (message,) = mail.outbox
     assert message.to == ["ada@example.org"]
-    assert f"/supporters/confirm/{supporter.reference}:" in message.body
+    assert f"/supporters/confirm/{supporter.reference}.{petition.pk}:" in message.body
 
 
 def test_a_filled_in_honeypot_is_kept_as_suspect_with_the_usual_redirect(app, home):

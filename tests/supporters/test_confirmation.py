@@ -127,9 +127,14 @@ def test_signing_again_after_a_day_unconfirmed_sends_a_new_email(petition, signi
     signing_commits(petition, **ADA, wants_updates=True)
     age(supporter(), datetime.timedelta(hours=25))
 
-    signing_commits(PetitionPageFactory(), **ADA, wants_updates=True)
+    library = PetitionPageFactory(title="Save the library")
+    signing_commits(library, **ADA, wants_updates=True)
 
     assert len(mail.outbox) == 2
+    assert "Save the library" in mail.outbox[1].body
+    page = Client().get(confirm_link(mail.outbox[1])).content.decode()
+    assert "Save the library" in page
+    assert supporter().source_petition_id == petition.pk
 
 
 def test_a_confirmed_supporter_who_signs_again_gets_no_email(petition, signing_commits):

@@ -122,30 +122,46 @@ def _absolute(path: str) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def confirmation_token_make(*, reference: str) -> str:
-    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(reference)
+@dataclass(frozen=True)
+class ConfirmationRequest:
+    """What a confirmation link carries: whose (by reference) and, for the page's wording,
+    the petition whose box they ticked."""
+
+    reference: str
+    petition_id: int | None
+
+
+def confirmation_token_make(*, reference: str, petition_id: int | None = None) -> str:
+    value = reference if petition_id is None else f"{reference}.{petition_id}"
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(value)
 
 
 class ConfirmationLinkExpired(Exception):
     """The link was ours but is older than :data:`CONFIRMATION_WINDOW`."""
 
 
-def confirmation_token_read(token: str) -> str | None:
-    """The reference ``token`` carries; ``None`` if we did not make it (tampered, cut short).
+def confirmation_token_read(token: str) -> ConfirmationRequest | None:
+    """What ``token`` carries; ``None`` if we did not make it (tampered, cut short).
 
     Raises :class:`ConfirmationLinkExpired` for a link of ours that is too old.
     """
     try:
-        return signing.TimestampSigner(salt=CONFIRM_SALT).unsign(token, max_age=CONFIRMATION_WINDOW)
+        value = signing.TimestampSigner(salt=CONFIRM_SALT).unsign(
+            token, max_age=CONFIRMATION_WINDOW
+        )
     except signing.SignatureExpired:
         raise ConfirmationLinkExpired from None
     except signing.BadSignature:
         return None
+    reference, _dot, petition = value.partition(".")
+    return ConfirmationRequest(
+        reference=reference, petition_id=int(petition) if petition.isdigit() else None
+    )
 
 
-def confirmation_url(*, reference: str) -> str:
+def confirmation_url(*, reference: str, petition_id: int | None = None) -> str:
     """The absolute link put into the confirmation email."""
-    token = confirmation_token_make(reference=reference)
+    token = confirmation_token_make(reference=reference, petition_id=petition_id)
     return _absolute(reverse("supporters:confirm", args=[token]))
 
 
@@ -280,7 +296,9 @@ def confirmation_message(
         "organiser": petition.organiser_name if petition is not None else organisation,
         "organisation": organisation,
         "site_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/"),
-        "confirm_url": confirmation_url(reference=supporter.reference),
+        "confirm_url": confirmation_url(
+            reference=supporter.reference, petition_id=petition.pk if petition else None
+        ),
         "days": CONFIRMATION_WINDOW.days,
     }
     message = EmailMultiAlternatives(

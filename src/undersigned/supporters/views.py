@@ -30,14 +30,20 @@ from undersigned.supporters.unsubscribe import (
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        reference = confirmation.confirmation_token_read(token)
+        found = confirmation.confirmation_token_read(token)
     except confirmation.ConfirmationLinkExpired:
         return _render(request, "supporters/confirm.html", state="expired", status=410)
-    supporter = confirmation.supporter_get_by_reference(reference=reference) if reference else None
+    supporter = (
+        confirmation.supporter_get_by_reference(reference=found.reference) if found else None
+    )
     if supporter is None:  # not our link, or the person was erased since
         return _render(request, "supporters/confirm.html", state="invalid", status=400)
+    # The petition whose box they ticked this time, else the one they first signed up on.
+    petition = (
+        PetitionPage.objects.filter(pk=found.petition_id).first() if found.petition_id else None
+    )
     context = {
-        "petition": supporter.source_petition,
+        "petition": petition or supporter.source_petition,
         "email": email_mask(supporter.email),
     }
     if request.method == "POST":
