@@ -8,8 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import mail, signing
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from tests.factories import PetitionPageFactory, PostcodeFactory, SupporterFactory, WardFactory
 from tests.html_forms import form_submit
@@ -361,3 +363,14 @@ def test_the_worker_starts_lapsing_as_a_periodic_task(settings):
         "undersigned.supporters.confirmation_tasks.supporters_lapse_unconfirmed_schedule"
         in settings.UNDERSIGNED_PERIODIC_TASKS
     )
+
+
+@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+def test_lapsing_is_queued_once_for_the_worker_however_many_workers_start():
+    task_path = confirmation_tasks.supporters_lapse_unconfirmed_task.module_path
+
+    assert confirmation_tasks.supporters_lapse_unconfirmed_schedule() is True
+    assert confirmation_tasks.supporters_lapse_unconfirmed_schedule() is False
+
+    (waiting,) = DBTaskResult.objects.filter(task_path=task_path, status=TaskResultStatus.READY)
+    assert waiting.args_kwargs["kwargs"] == {"reschedule": True}
