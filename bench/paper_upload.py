@@ -5,8 +5,9 @@
 
 Through the real services, as the admin's two steps call them: the upload
 (``paper_upload_create``: read the file, check its columns and limits, keep it), the report
-(``paper_rows_check``: every row through the signing rules) and the confirmation
-(``paper_upload_confirm``: read and check again, then store the sheet in one transaction).
+(``paper_upload_report``: every row through the signing rules, and who signed already) and
+the confirmation (``paper_upload_confirm``: read and check again, then store the sheet in
+one transaction).
 The petition already has ``--online`` signatures; 5% of the file's rows are people among
 them (stored as duplicates), 2% are repeated within the file and 1% are bad (reported, not
 stored). The database is a fresh SQLite in WAL mode in a temporary folder.
@@ -174,13 +175,14 @@ def run(args: argparse.Namespace) -> None:
     counted = stored.filter(state=SignatureState.COUNTED).count()
     duplicates = stored.filter(state=SignatureState.DUPLICATE).count()
     assert len(report.problems) == made["bad"], "bad rows reported"
+    assert report.already_signed == made["online"] + made["repeated"], "signed already, reported"
     assert stored.count() == args.rows - made["bad"], "every good row stored"
     assert duplicates == made["online"] + made["repeated"], "duplicates"
     selectors.petition_counts_forget(petition=petition)
     assert selectors.signature_count(petition=petition) == args.online + counted
     print(f"Stored {stored.count():,}: {counted:,} counted, {duplicates:,} duplicates")
     print(f"  upload (read, check, keep)     {upload_s:6.2f} s   peak {upload_peak / 1e6:6.1f} MB")
-    print(f"  report (rules on every row)    {report_s:6.2f} s   peak {report_peak / 1e6:6.1f} MB")
+    print(f"  report (rules, who signed)     {report_s:6.2f} s   peak {report_peak / 1e6:6.1f} MB")
     print(
         f"  confirm (read, check, store)   {confirm_s:6.2f} s   peak {confirm_peak / 1e6:6.1f} MB"
     )

@@ -130,6 +130,6 @@ def test_the_paper_upload_benchmark_reads_reports_and_stores_a_file_through_the_
     assert "SQLite: 300 rows" in out
     # The bench checks the stored rows against the file it made before printing them.
     assert re.search(r"Stored \d+: \d+ counted, \d+ duplicates", out)
-    for step in ("upload (read, check, keep)", "report (rules on every row)", "confirm"):
+    for step in ("upload (read, check, keep)", "report (rules, who signed)", "confirm"):
         assert re.search(rf"{re.escape(step)}.* s +peak .* MB", out)
     assert "Process peak resident size" in out

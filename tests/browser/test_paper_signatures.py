@@ -122,6 +122,7 @@ def test_an_organiser_uploads_a_file_sees_its_three_bad_rows_and_confirms_the_re
     page.get_by_role("button", name="Upload and check").click()
 
     expect(page.get_by_text("10 rows will be stored.")).to_be_visible()
+    expect(page.locator("#paper-accepted")).to_contain_text("the count will go up by 10")
     expect(page.get_by_role("heading", name="3 rows will not be stored")).to_be_visible()
     rejected = page.locator("tr.paper-rejected-row")
     expect(rejected).to_have_count(3)

@@ -467,6 +467,38 @@ def test_an_upload_is_reported_on_and_stores_the_good_rows_only_when_confirmed(p
     assert not PaperUpload.objects.exists()
 
 
+def test_the_report_says_who_signed_already_and_by_how_much_the_count_will_go_up(
+    petition, organiser
+):
+    SignatureFactory(petition=petition, name="Ada Lovelace", postcode="CR0 1NY")
+    SignatureFactory(
+        petition=petition,
+        name="Carol Held",
+        postcode="CR0 1NY",
+        state=SignatureState.SUSPECT,
+        suspect_reason=SuspectReason.HONEYPOT,
+    )
+    staged = upload(
+        petition,
+        organiser,
+        csv_bytes(
+            "Name,Address,Postcode",
+            "Ada Lovelace,,cr0 1ny",
+            "Bob New,,CR0 1NY",
+            "bob  new,,CR01NY",
+            "Carol Held,,CR0 1NY",
+            "Dan Bad,,QQ",
+        ),
+    )
+
+    report = paper.paper_upload_report(upload=staged)
+
+    assert (report.accepted, report.already_signed, report.counted) == (4, 2, 2)
+    before = selectors.signature_count(petition=petition)
+    paper.paper_upload_confirm(upload=staged, confirmed_by=organiser)
+    assert selectors.signature_count(petition=petition) == before + report.counted
+
+
 def test_uploading_the_same_file_twice_stores_nothing_twice(petition, organiser):
     content = csv_bytes("Name,Address,Postcode", "Ada Lovelace,,CR0 1NY")
     first = upload(petition, organiser, content)

@@ -134,6 +134,7 @@ def test_an_upload_is_reported_then_stored_on_confirmation(admin_client, petitio
 
     html = report.content.decode()
     assert "2 rows will be stored." in html
+    assert "Nobody among them has signed before: the count will go up by 2." in html
     assert "2 rows will not be stored" in html
     assert "Enter a real UK postcode" in html and "spreadsheet formula" in html
     assert "QQ1" in html

@@ -69,10 +69,17 @@ class PaperRowProblem:
 
 @dataclass(frozen=True)
 class PaperReport:
-    """Rows checked: how many can be stored, and those that cannot, with why."""
+    """Rows checked: how many can be stored, and those that cannot, with why; for a file,
+    how many of those stored are people who signed already (kept as duplicates)."""
 
     accepted: int
     problems: list[PaperRowProblem]
+    already_signed: int = 0
+
+    @property
+    def counted(self) -> int:
+        """How much storing them would add to the count."""
+        return self.accepted - self.already_signed
 
 
 NOTHING_TO_STORE = gettext_lazy("There is no signature to store: type at least one.")
@@ -357,8 +364,31 @@ def paper_upload_rows(*, upload: PaperUpload) -> Iterator[PaperRow]:
 
 
 def paper_upload_report(*, upload: PaperUpload) -> PaperReport:
-    """What confirming ``upload`` would store and leave out."""
-    return paper_rows_check(rows=paper_upload_rows(upload=upload))
+    """What confirming ``upload`` would store, count and leave out, by the rules that storing
+    it applies (:func:`_batch_store`), read a batch at a time like storing."""
+    problems: list[PaperRowProblem] = []
+    accepted = already_signed = 0
+    seen: set[tuple] = set()  # people earlier in the file
+    checked = _rows_checked(paper_upload_rows(upload=upload))
+    for batch in _batches(checked, STORE_BATCH):
+        problems += [item for item in batch if isinstance(item, PaperRowProblem)]
+        people = [
+            Signature(name_key=item.name_key, postcode=item.postcode, email="")
+            for item in batch
+            if isinstance(item, CheckedSigner)
+        ]
+        known = _originals_stored(upload.petition_id, people)
+        for person in people:
+            keys = _person_keys(person)
+            earlier = [known[key] for key in keys if key in known]
+            # One whose only earlier signatures are held back as suspect counts in their place.
+            if any(key in seen for key in keys) or any(
+                original.state != SignatureState.SUSPECT for original in earlier
+            ):
+                already_signed += 1
+            seen.update(keys)
+        accepted += len(people)
+    return PaperReport(accepted=accepted, problems=problems, already_signed=already_signed)
 
 
 def paper_upload_create(

@@ -203,6 +203,7 @@ def paper_upload_report(request: HttpRequest, petition_id: int, upload_id: int) 
             "petition": petition,
             "upload": upload,
             "accepted_count": report.accepted,
+            "report": report,
             "rejected": report.problems,
             "page_title": _("Check the upload"),
             "page_subtitle": petition.title,
