@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from tests.factories import PetitionPageFactory, SignatureFactory
+from tests.factories import PaperSheetFactory, PetitionPageFactory, SignatureFactory
 from undersigned.abuse import selectors
 from undersigned.abuse.models import AbuseSettings, RuleKind
 from undersigned.petitions.models import Signature, SignatureState
@@ -184,3 +184,17 @@ def test_a_period_longer_than_a_month_is_refused_rather_than_scanned(petition, t
             petition=petition, since=TEN - datetime.timedelta(days=32), until=TEN
         )
     assert selectors.trending_signers(petition=petition, since=TEN, until=TEN) == []
+
+
+def test_paper_signatures_typed_in_that_hour_do_not_hide_a_flood_of_online_ones(
+    petition, thresholds
+):
+    stored(petition, 150, start=TEN)
+    stored(petition, 30, start=TEN, ip_hash="attacker")  # 30 of 180 online: 16.7%
+    sheet = PaperSheetFactory(petition=petition)
+    # A sheet of 300 typed in within the same hour: no connection, no email.
+    stored(petition, 300, start=TEN, ip_hash="", email="", source="paper", paper_sheet=sheet)
+
+    rows = selectors.trending_signers(petition=petition, since=TEN, until=TEN + selectors.HOUR)
+
+    assert [(row.value, row.count, row.hour_total) for row in rows] == [("attacker", 30, 180)]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from undersigned.abuse.models import AbuseSettings, InvalidationRule, RuleInvalidation, RuleKind
-from undersigned.petitions.models import PetitionPage, Signature, SignatureState
+from undersigned.petitions.models import PetitionPage, Signature, SignatureSource, SignatureState
 
 HOUR = datetime.timedelta(hours=1)
 TRENDING_DEFAULT_HOURS = 48
@@ -93,9 +93,10 @@ def trending_signers(
 
     A value is flagged in an hour when it made at least ``trending_min_signatures`` of that
     hour's signatures and at least ``trending_min_share_percent`` of them (abuse settings).
-    Every state but ``duplicate`` is looked at: suspect rows (over a rate limit) are exactly
-    what an attack leaves, and invalidated ones show that an attack was dealt with, while a
-    duplicate is one person sending the form again and never counts anyway.
+    Only signatures made online are looked at (paper ones come in by the sheet), and every
+    state but ``duplicate``: suspect rows (over a rate limit) are exactly what an attack
+    leaves, and invalidated ones show that an attack was dealt with, while a duplicate is one
+    person sending the form again and never counts anyway.
 
     ``since`` (rounded down to the hour) and ``until`` (excluded) bound the scan to the
     (petition, created_at) index; by default the last 48 hours, at most 31 days. Three
@@ -114,7 +115,14 @@ def trending_signers(
     min_signatures, min_share = trending_thresholds()
 
     signatures = (
-        Signature.objects.filter(petition=petition, created_at__gte=since, created_at__lt=until)
+        Signature.objects.filter(
+            petition=petition,
+            created_at__gte=since,
+            created_at__lt=until,
+            # Paper sheets are typed in by the organisers, thousands in a minute: they would
+            # swell an hour's total and hide a flood of online signatures within it.
+            source=SignatureSource.ONLINE,
+        )
         .exclude(state=SignatureState.DUPLICATE)
         .annotate(hour=_hour_number(since, hours))
         .order_by()
