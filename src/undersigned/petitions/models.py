@@ -477,7 +477,8 @@ SAME_PERSON_RULES = (
 
 
 class Signature(models.Model):
-    """One submission of a petition's sign form. Only ``counted`` signatures are counted.
+    """One signature of a petition: a submission of its sign form, or a line of a paper sheet
+    an organiser entered (``source``, ``paper_sheet``). Only ``counted`` signatures are counted.
 
     The first signature of a person (same email, or same name and postcode) is the
     original; later ones are stored as duplicates pointing at it, so that an organiser
