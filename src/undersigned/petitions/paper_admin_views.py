@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from undersigned.petitions import paper, selectors
-from undersigned.petitions.models import PaperSheet, PetitionPage, SignatureState
+from undersigned.petitions.models import PaperSheet, PetitionPage
 from undersigned.petitions.paper_files import paper_file_too_large_message
 from undersigned.petitions.paper_forms import PaperRowFormSet, PaperSheetForm, PaperUploadForm
 from undersigned.site.errors import ApplicationError
@@ -26,20 +26,19 @@ PERMISSION = "petitions.add_papersheet"
 
 
 def _stored_message(sheet: PaperSheet) -> str:
-    states = list(sheet.signatures.values_list("state", flat=True))
-    counted = states.count(SignatureState.COUNTED)
+    total, counted = selectors.paper_sheet_totals(sheet=sheet)
     stored = ngettext(
         "Sheet “%(reference)s”: %(total)s signature stored",
         "Sheet “%(reference)s”: %(total)s signatures stored",
-        len(states),
-    ) % {"reference": sheet.reference, "total": len(states)}
-    repeated = len(states) - counted
+        total,
+    ) % {"reference": sheet.reference, "total": f"{total:,}"}
+    repeated = total - counted
     if repeated:
         stored += ngettext(
             ", of which %(repeated)s had already signed and is not counted twice.",
             ", of which %(repeated)s had already signed and are not counted twice.",
             repeated,
-        ) % {"repeated": repeated}
+        ) % {"repeated": f"{repeated:,}"}
     else:
         stored += _(", every one counted.")
     return stored

@@ -187,6 +187,14 @@ def paper_sheet_list(*, petition: PetitionPage) -> QuerySet[PaperSheet]:
     )
 
 
+def paper_sheet_totals(*, sheet: PaperSheet) -> tuple[int, int]:
+    """How many signatures ``sheet`` holds, and how many of them count."""
+    totals = sheet.signatures.aggregate(
+        stored=Count("pk"), counted=Count("pk", filter=Q(state=SignatureState.COUNTED))
+    )
+    return totals["stored"], totals["counted"]
+
+
 def paper_upload_get(*, petition: PetitionPage, upload_id: int, user) -> PaperUpload | None:
     """An upload waiting for confirmation, only to the organiser who made it."""
     return PaperUpload.objects.filter(pk=upload_id, petition=petition, uploaded_by=user).first()
