@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.db.models import RestrictedError
 from django.utils import timezone
+from wagtail.models import PageLogEntry
 
 from tests.factories import (
     PostcodeFactory,
@@ -112,6 +113,8 @@ def test_a_sheet_is_stored_tidied_as_online_signatures_are_and_marked_as_paper(p
         COLLECTED,
         organiser,
     )
+    entry = PageLogEntry.objects.get(page=petition, action="undersigned.petition.paper_sheet")
+    assert (entry.user, entry.data) == (organiser, {"reference": "Market stall 1", "signatures": 2})
 
 
 def test_a_postcode_written_inside_the_address_is_found_as_online(petition):

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.log_actions import log
 
 from undersigned.petitions import selectors
 from undersigned.petitions.models import (
@@ -287,8 +288,16 @@ def _sheet_store(
                 entered_by=entered_by,
                 file_sha256=file_sha256,
             )
-            if not _signatures_store(petition=petition, sheet=sheet, accepted=accepted):
+            stored = _signatures_store(petition=petition, sheet=sheet, accepted=accepted)
+            if not stored:
                 raise ApplicationError(str(NOTHING_TO_STORE), extra={"problems": []})
+            # In the petition's history, for whoever later asks where a number came from.
+            log(
+                instance=petition,
+                action="undersigned.petition.paper_sheet",
+                user=entered_by,
+                data={"reference": sheet.reference, "signatures": stored},
+            )
     except IntegrityError:
         # Someone stored the same sheet or file a moment ago, or the same person signed
         # online at the same moment as their paper row was matched: nothing was stored.

@@ -255,6 +255,11 @@ def register_petition_log_actions(actions):
     actions.register_action(
         "undersigned.petition.hand_in", _("Mark as handed in"), _("Marked as handed in")
     )
+    actions.register_action(
+        "undersigned.petition.paper_sheet",
+        _("Enter paper signatures"),
+        _("Paper signatures entered"),
+    )
 
 
 @hooks.register("register_petitions_menu_item")
