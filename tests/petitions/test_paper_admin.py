@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import re
 
+import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -259,3 +261,29 @@ def test_a_paper_signature_is_inspected_with_its_source_and_sheet(admin_client, 
     ).content.decode()
     assert "Paper" in html
     assert "Stall 12" in html
+
+
+def test_an_excel_workbook_is_uploaded_like_a_csv(admin_client, petition):
+    book = openpyxl.Workbook()
+    for row in (
+        ["Name", "Post code", "Address"],
+        ["Ada Lovelace", "CR0 1NY", "1 High Street"],
+        ['=HYPERLINK("http://example.com","Click")', "CR0 1NY", ""],
+    ):
+        book.active.append(row)
+    content = io.BytesIO()
+    book.save(content)
+    workbook = SimpleUploadedFile("stall.xlsx", content.getvalue())
+
+    report = form_submit(
+        admin_client,
+        upload_url(petition),
+        {"file": workbook, "collected_on": COLLECTED},
+        follow=True,
+    )
+    html = report.content.decode()
+    assert "1 row will be stored." in html
+    assert "spreadsheet formula" in html
+
+    form_submit_on(admin_client, report, action=report.redirect_chain[-1][0])
+    assert list(Signature.objects.values_list("name", "source")) == [("Ada Lovelace", "paper")]
