@@ -109,6 +109,33 @@ def test_a_typed_sheet_with_mistakes_comes_back_marked_with_everything_typed(
     assert selectors.signature_count(petition=petition) == 3
 
 
+def test_enter_without_the_grids_script_checks_the_rows_and_stores_nothing(admin_client, petition):
+    """Without JavaScript, Enter presses the form's first button: a half-typed sheet is
+    checked and comes back whole; only "Save the sheet" stores it."""
+    html = admin_client.get(grid_url(petition)).content.decode()
+    assert find_form(html, grid_url(petition)).submit_buttons[0][0] == "check_only"
+    rows = [("Ada Lovelace", "1 High Street", "CR0 1NY"), ("Bob Baker", "", "CR0 2AB")]
+
+    checked = form_submit(admin_client, grid_url(petition), typed(rows), button="check_only")
+
+    assert checked.status_code == 200
+    assert not Signature.objects.exists() and not PaperSheet.objects.exists()
+    page = checked.content.decode()
+    assert "2 rows checked and ready; nothing is stored until you press" in page
+    assert 'value="Ada Lovelace"' in page and 'value="Bob Baker"' in page
+
+    saved = form_submit_on(
+        admin_client,
+        checked,
+        {"row-2-name": "Carol Clark", "row-2-postcode": "CR0 1NY"},
+        follow=True,
+    )
+
+    page = saved.content.decode()
+    assert "3 signatures stored" in page
+    assert selectors.signature_count(petition=petition) == 3
+
+
 def test_a_sheet_without_its_reference_or_date_is_marked_there(admin_client, petition):
     response = form_submit(
         admin_client,

@@ -308,15 +308,14 @@ def _sheet_store(
     return sheet
 
 
-def paper_sheet_create(
+def paper_sheet_check(
     *,
     petition: PetitionPage,
     reference: str,
     collected_on: datetime.date | None,
     rows: Iterable[PaperRow],
-    entered_by,
-) -> PaperSheet:
-    """Store a sheet typed into the grid: every row, or nothing.
+) -> list[CheckedSigner]:
+    """The rows of a sheet typed into the grid that would be stored, checked, storing nothing.
 
     :class:`ApplicationError` if the sheet's details or any row are refused; then
     ``extra["problems"]`` lists the rows' problems (:class:`PaperRowProblem`), or
@@ -326,7 +325,7 @@ def paper_sheet_create(
     checked = list(_rows_checked(rows))
     problems = [item for item in checked if isinstance(item, PaperRowProblem)]
     try:
-        reference = _sheet_details_check(petition, reference=reference, collected_on=collected_on)
+        _sheet_details_check(petition, reference=reference, collected_on=collected_on)
     except ApplicationError as error:
         error.extra["problems"] = problems
         raise
@@ -335,11 +334,27 @@ def paper_sheet_create(
             _("Some rows need correcting; nothing was stored. Each is marked below."),
             extra={"problems": problems},
         )
+    return [item for item in checked if isinstance(item, CheckedSigner)]
+
+
+def paper_sheet_create(
+    *,
+    petition: PetitionPage,
+    reference: str,
+    collected_on: datetime.date | None,
+    rows: Iterable[PaperRow],
+    entered_by,
+) -> PaperSheet:
+    """Store a sheet typed into the grid: every row, or nothing (refused as
+    :func:`paper_sheet_check` refuses)."""
+    accepted = paper_sheet_check(
+        petition=petition, reference=reference, collected_on=collected_on, rows=rows
+    )
     return _sheet_store(
         petition=petition,
-        reference=reference,
+        reference=clean_text(reference),
         collected_on=collected_on,
-        accepted=[item for item in checked if isinstance(item, CheckedSigner)],
+        accepted=accepted,
         entered_by=entered_by,
     )
 

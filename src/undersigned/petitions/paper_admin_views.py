@@ -78,6 +78,12 @@ def _mark(form, field: str, message: str) -> None:
         form.add_error(field, message)
 
 
+# The grid's first submit button, so the one that Enter presses in a browser without the
+# grid's script: it checks the rows typed so far and stores nothing, where "Save the sheet"
+# would store a half-typed sheet (and then refuse the rest under the same reference).
+CHECK_ONLY = "check_only"
+
+
 @permission_required(PERMISSION, raise_exception=True)
 def paper_sheet_enter(request: HttpRequest, petition_id: int) -> HttpResponse:
     """A sheet typed row by row; on a problem, everything typed comes back, each bad row
@@ -87,19 +93,23 @@ def paper_sheet_enter(request: HttpRequest, petition_id: int) -> HttpResponse:
     sheet_form = PaperSheetForm(data)
     rows = PaperRowFormSet(data, prefix="row")
     problem_count = 0
+    checked_count = None
     if data is not None:
         sheet_form.is_valid()
         if not rows.is_valid():
             messages.error(request, _("The sheet could not be read; please type it again."))
         else:
+            details = {
+                "petition": petition,
+                "reference": sheet_form.cleaned_data.get("reference", data.get("reference", "")),
+                "collected_on": sheet_form.cleaned_data.get("collected_on"),
+                "rows": _rows_of(rows),
+            }
             try:
-                sheet = paper.paper_sheet_create(
-                    petition=petition,
-                    reference=sheet_form.cleaned_data.get("reference", data.get("reference", "")),
-                    collected_on=sheet_form.cleaned_data.get("collected_on"),
-                    rows=_rows_of(rows),
-                    entered_by=request.user,
-                )
+                if CHECK_ONLY in data:
+                    checked = paper.paper_sheet_check(**details)
+                else:
+                    sheet = paper.paper_sheet_create(**details, entered_by=request.user)
             except ApplicationError as error:
                 problems = error.extra.get("problems", [])
                 for problem in problems:
@@ -110,8 +120,11 @@ def paper_sheet_enter(request: HttpRequest, petition_id: int) -> HttpResponse:
                 elif not problems:
                     messages.error(request, error.message)
             else:
-                messages.success(request, _stored_message(sheet))
-                return redirect("petitions_admin:paper", petition.pk)
+                if CHECK_ONLY in data:
+                    checked_count = len(checked)
+                else:
+                    messages.success(request, _stored_message(sheet))
+                    return redirect("petitions_admin:paper", petition.pk)
     return TemplateResponse(
         request,
         "petitions/admin/paper_grid.html",
@@ -120,6 +133,8 @@ def paper_sheet_enter(request: HttpRequest, petition_id: int) -> HttpResponse:
             "sheet_form": sheet_form,
             "rows": rows,
             "problem_count": problem_count,
+            "checked_count": checked_count,
+            "check_only": CHECK_ONLY,
             "has_errors": bool(problem_count or sheet_form.errors),
             "page_title": _("Enter a paper sheet"),
             "page_subtitle": petition.title,

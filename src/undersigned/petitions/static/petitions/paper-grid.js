@@ -1,6 +1,7 @@
 // The paper-sheet grid: Enter in a row's box moves to the next row's first box instead of
 // sending the form, so a sheet can be typed without the mouse (Tab already moves box by box).
-// Without this script Enter sends the form, which is checked as a whole and comes back marked.
+// Without this script Enter presses the form's first button, which checks the rows typed so far
+// and stores nothing.
 (function () {
   "use strict";
   var form = document.getElementById("paper-sheet-form");
@@ -17,7 +18,7 @@
     }
     event.preventDefault();
     var next = row.nextElementSibling;
-    var target = next ? next.querySelector("input") : form.querySelector("button[type=submit]");
+    var target = next ? next.querySelector("input") : document.getElementById("paper-sheet-save");
     if (target) {
       target.focus();
     }
