@@ -8,12 +8,9 @@ outbox shows who got it.
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from playwright.sync_api import expect
 
-from tests.browser.conftest import petitions_menu
+from tests.browser.updates import update_to_ward_send
 from tests.factories import SupporterFactory, WardFactory
 
 pytestmark = pytest.mark.browser
@@ -36,26 +33,14 @@ def test_an_update_to_a_ward_reaches_its_confirmed_supporters_and_nobody_in_anot
     )
     SupporterFactory(name="Sam South", email="sam@example.net", ward_code=south.code)
 
-    page = organiser_page
-    petitions_menu(page, "Updates to signers")
-    page.get_by_role("link", name="Add update to signers").click()
-    page.get_by_role("combobox", name="Petition*").select_option(label=campaign_petition.title)
-    page.get_by_role("radio", name=re.compile("^Supporters in the wards")).check()
-    page.get_by_role("checkbox", name="Northfield").check()
-    page.get_by_role("textbox", name="Subject*").fill("Northfield: library meeting on Thursday")
-    page.get_by_role("textbox", name="Message*").fill("Come to the library at 7pm on Thursday.")
-    page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_text(re.compile(r"it goes to\s+1 person"))).to_be_visible()
-    expect(page.get_by_role("main")).to_contain_text("Northfield (ward)")
-
-    page.get_by_role("link", name="Send to 1 person…").click()
-    expect(page.locator(".supporters-recipient-count")).to_contain_text(
-        "emailed to 1 person: confirmed supporters in Northfield (ward)"
+    update_to_ward_send(
+        organiser_page,
+        petition_title=campaign_petition.title,
+        ward="Northfield",
+        subject="Northfield: library meeting on Thursday",
+        body="Come to the library at 7pm on Thursday.",
     )
-    screenshot(page, "organiser-update-to-a-ward-confirm")
-    page.get_by_role("checkbox").check()
-    page.get_by_role("button", name="Send to 1 person").click()
-    expect(page.get_by_text(re.compile(r"Sent to\s+1\s+of 1 person"))).to_be_visible()
+    screenshot(organiser_page, "organiser-update-to-a-ward-sent")
 
     assert [message.to for message in mailoutbox] == [["nia@example.net"]]
     assert "Come to the library at 7pm on Thursday." in mailoutbox[0].body
