@@ -73,7 +73,7 @@ def test_an_organiser_types_a_sheet_by_keyboard_fixes_two_mistakes_and_saves_it(
     expect(postcode_5).to_have_value("CR0 1N")
     expect(name_12).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("Row 5: Enter a real UK postcode")).to_be_visible()
-    expect(page.get_by_text("Row 12: Enter your name")).to_be_visible()
+    expect(page.get_by_text("Row 12: No name: type the signer's name as written")).to_be_visible()
     expect(page.get_by_role("textbox", name="Name, row 20", exact=True)).to_have_value(
         "Paper Signer 20"
     )
@@ -129,7 +129,7 @@ def test_an_organiser_uploads_a_file_sees_its_three_bad_rows_and_confirms_the_re
     expect(rejected.nth(0)).to_contain_text("12")
     expect(rejected.nth(0)).to_contain_text("Enter a real UK postcode")
     expect(rejected.nth(1)).to_contain_text("spreadsheet formula")
-    expect(rejected.nth(2)).to_contain_text("Enter your name")
+    expect(rejected.nth(2)).to_contain_text("No name: type the signer's name as written")
     assert not Signature.objects.filter(source="paper").exists()
     screenshot(page, "organiser-paper-upload-report")
 

@@ -136,8 +136,8 @@ def test_a_sheet_with_bad_rows_stores_nothing_and_says_which_row_and_what(petiti
     problems = {(p.number, p.field): p.message for p in refused.value.extra["problems"]}
     assert problems == {
         (2, "postcode"): "Enter a real UK postcode, like CR0 1NY",
-        (4, "name"): "Enter your name",
-        (5, "address"): "Enter your address or postcode",
+        (4, "name"): "No name: type the signer's name as written",
+        (5, "address"): "No address or postcode: a signature needs one or both, as written",
     }
     assert not PaperSheet.objects.exists()
     assert not Signature.objects.exists()

@@ -88,7 +88,7 @@ def test_a_typed_sheet_with_mistakes_comes_back_marked_with_everything_typed(
     invalid = re.findall(r'name="(row-\d+-\w+)"[^>]*aria-invalid="true"', html)
     assert invalid == ["row-1-postcode", "row-2-name"]
     assert "Row 2: Enter a real UK postcode" in html
-    assert "Row 3: Enter your name" in html
+    assert "Row 3: No name: type the signer&#x27;s name as written" in html
 
     fixed = form_submit_on(
         admin_client,

@@ -42,7 +42,13 @@ from undersigned.petitions.paper_files import (
     paper_file_check,
     paper_file_rows,
 )
-from undersigned.petitions.services import CheckedSigner, SignerDetails, signer_check
+from undersigned.petitions.services import (
+    CheckedSigner,
+    SignerDetails,
+    SignMessages,
+    signature_max_length,
+    signer_check,
+)
 from undersigned.places.selectors import postcode_areas
 from undersigned.site.errors import ApplicationError
 from undersigned.site.text import clean_text
@@ -89,6 +95,22 @@ FORMULA_REFUSED = gettext_lazy(
 )
 
 
+def _organisers_wording(message: str) -> str:
+    """``message`` from the sign form's rules, as said to the organiser typing a sheet: the
+    sign form speaks to the signer ("Enter your name"), the grid and the report about them."""
+    wording = {
+        str(SignMessages.NAME_MISSING): _("No name: type the signer's name as written"),
+        str(SignMessages.NAME_TOO_LONG): _("The name must be %(max)s characters or fewer")
+        % {"max": signature_max_length("name")},
+        str(SignMessages.PLACE_MISSING): _(
+            "No address or postcode: a signature needs one or both, as written"
+        ),
+        str(SignMessages.ADDRESS_TOO_LONG): _("The address must be %(max)s characters or fewer")
+        % {"max": signature_max_length("address")},
+    }
+    return wording.get(message, message)
+
+
 def _rows_checked(rows: Iterable[PaperRow]) -> Iterator[CheckedSigner | PaperRowProblem]:
     """Each row through the rules of signing, as it comes; empty rows are left out."""
     for row in rows:
@@ -102,7 +124,7 @@ def _rows_checked(rows: Iterable[PaperRow]) -> Iterator[CheckedSigner | PaperRow
                 signer=SignerDetails(name=row.name, address=row.address, postcode=row.postcode)
             )
         except ApplicationError as error:
-            yield PaperRowProblem(row, error.extra["field"], error.message)
+            yield PaperRowProblem(row, error.extra["field"], _organisers_wording(error.message))
 
 
 def _accepted(rows: Iterable[PaperRow]) -> Iterator[CheckedSigner]:
