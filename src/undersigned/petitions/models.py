@@ -520,8 +520,14 @@ class Signature(models.Model):
         blank=True,
         help_text="Set when retention removed the signer's personal data; counts stay.",
     )
+    # Also the database's default: a row inserted without it (by an app server still running
+    # the code from before paper signatures, during a deploy) is an online signature.
     source = models.CharField(
-        _("source"), max_length=8, choices=SignatureSource.choices, default=SignatureSource.ONLINE
+        _("source"),
+        max_length=8,
+        choices=SignatureSource.choices,
+        default=SignatureSource.ONLINE,
+        db_default=SignatureSource.ONLINE,
     )
     paper_sheet = models.ForeignKey(
         PaperSheet,

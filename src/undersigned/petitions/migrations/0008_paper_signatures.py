@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='signature',
             name='source',
-            field=models.CharField(choices=[('online', 'Online'), ('paper', 'Paper')], default='online', max_length=8, verbose_name='source'),
+            field=models.CharField(choices=[('online', 'Online'), ('paper', 'Paper')], db_default='online', default='online', max_length=8, verbose_name='source'),
         ),
         migrations.CreateModel(
             name='PaperSheet',
