@@ -13,26 +13,13 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import scratch
 
 BATCH = 10_000
-
-
-def _postgres(url, name, *, create):
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        if create:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        else:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def _petition():
@@ -241,29 +228,8 @@ def main():
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="undersigned-bench-abuse-") as tmp:
-        folder = Path(tmp)
-        os.environ.update(
-            UNDERSIGNED_DATA_DIR=str(folder),
-            DJANGO_SETTINGS_MODULE="undersigned.config.settings.dev",
-            LOG_LEVEL="WARNING",
-        )
-        os.environ.pop("REDIS_URL", None)
-        name = f"undersigned_bench_abuse_{os.getpid()}"
-        if args.database_url:
-            os.environ["DATABASE_URL"] = _postgres(args.database_url, name, create=True)
-            engine = "PostgreSQL"
-        else:
-            os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-            engine = "SQLite"
-        try:
-            run(args, engine)
-        finally:
-            if args.database_url:
-                from django.db import connections
-
-                connections.close_all()
-                _postgres(args.database_url, name, create=False)
+    with scratch(label="abuse", database_url=args.database_url) as space:
+        run(args, space.engine)
 
 
 if __name__ == "__main__":

@@ -16,31 +16,18 @@ after the cache expires does.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import scratch
 
 AUTHORITY = ("E09000099", "Example Borough")
 ELSEWHERE = "E09000098"
 CONSTITUENCIES = [(f"E1409999{n}", f"Example Borough {n}") for n in range(1, 6)]
 WARDS = [(f"E050999{n:02d}", f"Ward {n}", CONSTITUENCIES[n % 5][0]) for n in range(1, 31)]
 BATCH = 10_000
-
-
-def _postgres_database(url: str, name: str, *, create: bool) -> str:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        if create:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        else:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def _setup_places() -> None:
@@ -188,7 +175,6 @@ def run(args: argparse.Namespace, engine: str) -> None:
     from django.db import connection
 
     from undersigned.petitions import selectors
-    from undersigned.places.maps import ward_map_svg
 
     settings.DEBUG = False  # dev settings; keep Django from logging a million inserts
     call_command("migrate", verbosity=0)
@@ -213,7 +199,10 @@ def run(args: argparse.Namespace, engine: str) -> None:
             lambda: selectors.signature_counts_by_constituency(petition=petition),
         ),
         ("signature_share_in_area", lambda: selectors.signature_share_in_area(petition=petition)),
-        ("ward_map_svg (breakdown + map)", lambda: ward_map_svg(petition=petition)),
+        (
+            "petition_ward_map_svg (breakdown + map)",
+            lambda: selectors.petition_ward_map_svg(petition=petition),
+        ),
     ]
     print(f"Cold (empty cache), {args.runs} runs each:")
     for name, function in cases:
@@ -238,31 +227,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="undersigned-bench-breakdown-") as tmp:
-        folder = Path(tmp)
-        os.environ.update(
-            UNDERSIGNED_DATA_DIR=str(folder),
-            DJANGO_SETTINGS_MODULE="undersigned.config.settings.dev",
-            LOG_LEVEL="WARNING",
-        )
-        os.environ.pop("REDIS_URL", None)
-        database_name = f"undersigned_bench_breakdown_{os.getpid()}"
-        if args.database_url:
-            os.environ["DATABASE_URL"] = _postgres_database(
-                args.database_url, database_name, create=True
-            )
-            engine = "PostgreSQL"
-        else:
-            os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-            engine = "SQLite"
-        try:
-            run(args, engine)
-        finally:
-            if args.database_url:
-                from django.db import connections
-
-                connections.close_all()
-                _postgres_database(args.database_url, database_name, create=False)
+    with scratch(label="breakdown", database_url=args.database_url) as space:
+        run(args, space.engine)
 
 
 if __name__ == "__main__":

@@ -25,11 +25,11 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import scratch
 
 WARDS = [
     ("E05900001", "Northfield"),
@@ -207,17 +207,6 @@ def step(name: str, pack_id: int, *, addresses: bool, trace: bool) -> dict:
     }
 
 
-def _postgres_database(url: str, name: str, *, create: bool) -> str:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        if create:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        else:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 def _child(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
         [sys.executable, __file__, "--child", *args],
@@ -299,50 +288,35 @@ def main() -> None:
             print(json.dumps(step(command, int(rest[0]), addresses=addresses, trace=trace)))
         return
 
-    with tempfile.TemporaryDirectory(prefix="undersigned-bench-handin-") as tmp:
-        folder = Path(tmp)
-        env = dict(os.environ)
+    env = dict(os.environ)
+    with scratch(label="handin", database_url=args.database_url, environ=env) as space:
+        folder, engine = space.folder, space.engine
         env.update(
-            UNDERSIGNED_DATA_DIR=str(folder),
-            DJANGO_SETTINGS_MODULE="undersigned.config.settings.dev",
-            DEBUG="false",
-            LOG_LEVEL="WARNING",
             BENCH_PROCESSES=str(args.processes),
             BENCH_PAGES_PER_PART=str(args.pages_per_part or ""),
         )
-        database_name = f"undersigned_bench_handin_{os.getpid()}"
-        if args.database_url:
-            env["DATABASE_URL"] = _postgres_database(args.database_url, database_name, create=True)
-            engine = "PostgreSQL"
-        else:
-            env["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-            engine = "SQLite"
-        try:
-            started = time.perf_counter()
-            petition_id = _child(env, "setup", str(args.rows))
-            print(
-                f"{engine}: stored {args.rows:,} signatures (+2% duplicates) "
-                f"in {time.perf_counter() - started:.0f} s",
-                flush=True,
-            )
-            pack_id = _child(env, "start", petition_id)
-            addresses = "1" if args.addresses else "0"
-            runs = [("csv", pack_id, "1"), ("pdf", pack_id, "0")]
-            if args.tracemalloc_rows:
-                sample = _child(env, "start", petition_id, str(args.tracemalloc_rows))
-                runs.append(("pdf", sample, "1"))
-            for name, pack, trace in runs:
-                if args.only and name != args.only:
-                    continue
-                figures = json.loads(_child(env, name, pack, addresses, trace))
-                _report(name, figures, addresses=args.addresses, processes=args.processes)
-            if args.keep:
-                args.keep.mkdir(parents=True, exist_ok=True)
-                for path in (folder / "private").rglob("*.*"):
-                    (args.keep / path.name).write_bytes(path.read_bytes())
-        finally:
-            if args.database_url:
-                _postgres_database(args.database_url, database_name, create=False)
+        started = time.perf_counter()
+        petition_id = _child(env, "setup", str(args.rows))
+        print(
+            f"{engine}: stored {args.rows:,} signatures (+2% duplicates) "
+            f"in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+        pack_id = _child(env, "start", petition_id)
+        addresses = "1" if args.addresses else "0"
+        runs = [("csv", pack_id, "1"), ("pdf", pack_id, "0")]
+        if args.tracemalloc_rows:
+            sample = _child(env, "start", petition_id, str(args.tracemalloc_rows))
+            runs.append(("pdf", sample, "1"))
+        for name, pack, trace in runs:
+            if args.only and name != args.only:
+                continue
+            figures = json.loads(_child(env, name, pack, addresses, trace))
+            _report(name, figures, addresses=args.addresses, processes=args.processes)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for path in (folder / "private").rglob("*.*"):
+                (args.keep / path.name).write_bytes(path.read_bytes())
 
 
 if __name__ == "__main__":

@@ -20,10 +20,10 @@ import random
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import scratch
 
 # The columns of ONSPD releases up to 2024 (area codes named after the area type) ...
 LAYOUT_2024 = (
@@ -164,19 +164,6 @@ def _run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, s
     return seconds, usage.ru_maxrss / 1024, output
 
 
-def _postgres_database(url: str, name: str, *, create: bool) -> str:
-    """Create (or drop) database ``name`` on the server of ``url``; returns its URL."""
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(url, autocommit=True) as connection:
-        if create:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        else:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_700_000, help="rows to generate")
@@ -191,8 +178,9 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="undersigned-bench-") as tmp:
-        folder = Path(tmp)
+    env = dict(os.environ)
+    with scratch(label="postcodes", database_url=args.database_url, environ=env) as space:
+        folder = space.folder
         if args.csv:
             csv_path = args.csv.resolve()
         else:
@@ -205,41 +193,23 @@ def main() -> None:
                 flush=True,
             )
 
-        env = dict(os.environ)
-        env.update(
-            UNDERSIGNED_DATA_DIR=str(folder),
-            DJANGO_SETTINGS_MODULE="undersigned.config.settings.dev",
-            DEBUG="false",
-            LOG_LEVEL="WARNING",
-        )
-        database_name = f"undersigned_bench_{os.getpid()}"
-        if args.database_url:
-            env["DATABASE_URL"] = _postgres_database(args.database_url, database_name, create=True)
-            engine = "PostgreSQL"
-        else:
-            env["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-            engine = "SQLite (WAL)"
-
+        engine = "SQLite (WAL)" if space.engine == "SQLite" else space.engine
         command = [sys.executable, "-m", "undersigned.cli"]
-        try:
-            subprocess.run([*command, "migrate", "--verbosity", "0"], env=env, check=True)
-            runs = ["first import", "re-import"] if args.again else ["first import"]
-            for label in runs:
-                seconds, peak_mib, output = _run_measured(
-                    [*command, "import-postcodes", str(csv_path)], env
-                )
-                print(output.rstrip(), flush=True)
-                summary = re.search(r"Read ([\d,]+) rows from .* in ([\d.]+) s", output)
-                rows, importing = int(summary[1].replace(",", "")), float(summary[2])
-                print(
-                    f"{engine}, {label}: {rows:,} rows in {importing:.1f} s = "
-                    f"{rows / importing:,.0f} rows/s (whole command, with Django's start-up: "
-                    f"{seconds:.1f} s), peak RSS {peak_mib:,.0f} MiB",
-                    flush=True,
-                )
-        finally:
-            if args.database_url:
-                _postgres_database(args.database_url, database_name, create=False)
+        subprocess.run([*command, "migrate", "--verbosity", "0"], env=env, check=True)
+        runs = ["first import", "re-import"] if args.again else ["first import"]
+        for label in runs:
+            seconds, peak_mib, output = _run_measured(
+                [*command, "import-postcodes", str(csv_path)], env
+            )
+            print(output.rstrip(), flush=True)
+            summary = re.search(r"Read ([\d,]+) rows from .* in ([\d.]+) s", output)
+            rows, importing = int(summary[1].replace(",", "")), float(summary[2])
+            print(
+                f"{engine}, {label}: {rows:,} rows in {importing:.1f} s = "
+                f"{rows / importing:,.0f} rows/s (whole command, with Django's start-up: "
+                f"{seconds:.1f} s), peak RSS {peak_mib:,.0f} MiB",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -19,14 +19,13 @@ it), and the process's peak resident size at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
+
+from scratch import scratch
 
 POSTCODES = [f"EB1 {n}{letters}" for n in range(10) for letters in ("AB", "DE", "FG", "HJ")]
 
@@ -198,15 +197,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000, help="rows in the file")
     parser.add_argument("--online", type=int, default=5_000, help="online signatures before")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="undersigned-bench-paper-") as tmp:
-        folder = Path(tmp)
-        os.environ.update(
-            UNDERSIGNED_DATA_DIR=str(folder),
-            DJANGO_SETTINGS_MODULE="undersigned.config.settings.dev",
-            DATABASE_URL=f"sqlite:///{folder / 'bench.sqlite3'}",
-            LOG_LEVEL="WARNING",
-        )
-        os.environ.pop("REDIS_URL", None)
+    with scratch(label="paper"):
         run(args)
 
 

@@ -1,4 +1,4 @@
-"""The load benchmarks run end to end: a second or two each, on SQLite, and print their figures.
+"""The benchmarks run end to end at a small size, on SQLite, and print their figures.
 
 The two through the real server need wrk (Debian's package, which .ci/run installs) and are
 skipped without it; the in-process one needs nothing more than the site. What they measure
@@ -133,3 +133,41 @@ def test_the_paper_upload_benchmark_reads_reports_and_stores_a_file_through_the_
     for step in ("upload (read, check, keep)", "report (rules, who signed)", "confirm"):
         assert re.search(rf"{re.escape(step)}.* s +peak .* MB", out)
     assert "Process peak resident size" in out
+
+
+# The data benches: each builds its own data in a scratch database (bench/scratch.py).
+
+
+def test_the_hand_in_benchmark_builds_the_csv_and_the_pdf_of_a_petition():
+    result = run_bench("handin.py", "--rows", "120", "--tracemalloc-rows", "0")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "SQLite: stored 120 signatures" in out
+    assert re.search(r"CSV: 120 rows in .* s", out)
+    assert re.search(r"PDF: 120 rows in .* s .*, \d+ pages", out)
+
+
+def test_the_breakdown_benchmark_counts_by_area_and_draws_the_map():
+    result = run_bench("breakdown.py", "--signatures", "2000", "--runs", "1")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    # 2,000 counted, and some stored beside them that the breakdown must leave out.
+    assert re.search(r"SQLite: stored [\d,]+ signatures", out)
+    assert "Counted: 2,000" in out
+    assert "petition_ward_map_svg (breakdown + map)" in out
+
+
+def test_the_abuse_rules_benchmark_applies_and_restores_a_rule():
+    result = run_bench("abuse_rules.py", "--signatures", "2000", "--runs", "1")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "counted now: 2,000" in result.stdout
+
+
+def test_the_postcode_import_benchmark_imports_a_generated_file():
+    result = run_bench("import_postcodes.py", "--rows", "20000")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"SQLite \(WAL\), first import: [\d,]+ rows in", result.stdout)
