@@ -12,6 +12,7 @@ from django.urls import reverse
 from tests.factories import (
     ConfirmedSignerFactory,
     ConsentEventFactory,
+    PetitionPageFactory,
     PetitionUpdateFactory,
     SignatureFactory,
 )
@@ -21,6 +22,8 @@ from undersigned.supporters.models import (
     ConsentEvent,
     ConsentSource,
     PetitionUpdate,
+    Supporter,
+    SupporterStatus,
     UpdateState,
 )
 
@@ -186,18 +189,32 @@ def test_someone_without_the_send_permission_cannot_send(signers, draft):
 def test_an_organiser_can_unsubscribe_someone_who_asked_by_phone(
     admin_client, petition, signers, organiser
 ):
+    other = PetitionPageFactory(title="Save the bandstand")
+    ConfirmedSignerFactory(petition=other, email="ada@example.org", name="Ada Lovelace")
+    supporter = Supporter.objects.get(email="ada@example.org")
+
     response = form_submit(
-        admin_client,
-        reverse("supporters_admin:unsubscribe"),
-        {"email": "Ada@Example.org", "petition": petition.pk},
+        admin_client, reverse("supporters_admin:unsubscribe"), {"email": "Ada@Example.org"}
     )
 
     assert response.status_code == 302
-    event = ConsentEvent.objects.get(kind="withdrawn")
-    assert event.source == ConsentSource.ORGANISER
-    assert event.recorded_by == organiser
+    events = ConsentEvent.objects.filter(kind="withdrawn")
+    assert {event.petition_id for event in events} == {petition.pk, other.pk}
+    assert {(event.source, event.recorded_by) for event in events} == {
+        (ConsentSource.ORGANISER, organiser)
+    }
+    supporter.refresh_from_db()
+    assert supporter.status == SupporterStatus.UNSUBSCRIBED
     ledger = admin_client.get(reverse("supporters_consent:index")).content.decode()
     assert "ada@example.org" in ledger
+
+    again = form_submit(
+        admin_client,
+        reverse("supporters_admin:unsubscribe"),
+        {"email": "ada@example.org"},
+        follow=True,
+    )
+    assert "That address was not getting updates. Nothing changed." in again.content.decode()
 
 
 def test_a_petition_in_the_page_explorer_offers_to_email_its_signers(admin_client, petition):

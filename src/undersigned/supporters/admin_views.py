@@ -110,23 +110,21 @@ def organiser_unsubscribe(request: HttpRequest) -> HttpResponse:
     """Stop updates for someone who asked by phone, letter or reply (recorded as an organiser)."""
     form = OrganiserUnsubscribeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        event = ledger.supporter_unsubscribe(
-            email=form.cleaned_data["email"],
-            petition=form.cleaned_data["petition"],
-            source=ConsentSource.ORGANISER,
-            recorded_by=request.user,
+        email = form.cleaned_data["email"]
+        stopped = ledger.supporter_leave_by_email(
+            email=email, source=ConsentSource.ORGANISER, recorded_by=request.user
         )
-        if event is None:
-            messages.info(
-                request,
-                _("That address was not getting updates about this petition. Nothing changed."),
-            )
-        else:
+        if stopped:
             messages.success(
                 request,
-                _("%(email)s will get no more updates about this petition. It is in the ledger.")
-                % {"email": event.email},
+                _(
+                    "%(email)s is off the supporter list and will get no more updates. "
+                    "It is in the ledger."
+                )
+                % {"email": email.strip().lower()},
             )
+        else:
+            messages.info(request, _("That address was not getting updates. Nothing changed."))
         return redirect(reverse("supporters_consent:index"))
     return TemplateResponse(
         request,

@@ -23,12 +23,10 @@ class SendConfirmForm(forms.Form):
 class OrganiserUnsubscribeForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"),
-        help_text=_("The address that asked to stop getting updates."),
-    )
-    petition = forms.ModelChoiceField(
-        label=_("Petition"),
-        queryset=PetitionPage.objects.order_by("title"),
-        help_text=_("Updates about this petition stop at once."),
+        help_text=_(
+            "The address that asked to stop getting updates. All updates to it stop at once, "
+            "whichever petitions it signed."
+        ),
     )
 
 

@@ -75,6 +75,22 @@ def supporter_unsubscribe(
 
 
 @transaction.atomic
+def _consents_withdraw(
+    *, email: str, source: str, recorded_by: AbstractBaseUser | None
+) -> list[ConsentEvent]:
+    """Withdraw every petition's consent given by ``email``; the ledger entries made."""
+    petitions = PetitionPage.objects.filter(
+        signatures__email=email, signatures__wants_updates=True
+    ).distinct()
+    withdrawn = (
+        supporter_unsubscribe(
+            email=email, petition=petition, source=source, recorded_by=recorded_by
+        )
+        for petition in petitions
+    )
+    return [event for event in withdrawn if event is not None]
+
+
 def supporter_list_leave(
     *, supporter: Supporter, source: str, recorded_by: AbstractBaseUser | None = None
 ) -> bool:
@@ -85,21 +101,31 @@ def supporter_list_leave(
     ``False`` if there was nothing left to stop.
     """
     supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
-    petitions = PetitionPage.objects.filter(
-        signatures__email=supporter.email, signatures__wants_updates=True
-    ).distinct()
-    withdrawn = [
-        supporter_unsubscribe(
-            email=supporter.email, petition=petition, source=source, recorded_by=recorded_by
-        )
-        for petition in petitions
-    ]
-    if supporter.status == SupporterStatus.UNSUBSCRIBED and not any(withdrawn):
+    withdrawn = _consents_withdraw(email=supporter.email, source=source, recorded_by=recorded_by)
+    if supporter.status == SupporterStatus.UNSUBSCRIBED and not withdrawn:
         return False
     supporter.status = SupporterStatus.UNSUBSCRIBED
     supporter.status_changed_at = timezone.now()
     supporter.save(update_fields=["status", "status_changed_at"])
     return True
+
+
+@transaction.atomic
+def supporter_leave_by_email(
+    *, email: str, source: str, recorded_by: AbstractBaseUser | None = None
+) -> bool:
+    """Stop all updates to ``email`` (someone who asked an organiser by phone, letter or
+    reply): off the supporter list, and every petition's consent withdrawn, even one given
+    before the list existed. ``False`` if the address was not getting updates."""
+    if source not in ConsentSource.values:
+        raise ApplicationError(str(LedgerMessages.SOURCE_UNKNOWN), extra={"source": source})
+    email = email_normalise(email)
+    if not email:
+        raise ApplicationError(str(LedgerMessages.EMAIL_INVALID))
+    supporter = Supporter.objects.filter(email=email).first()
+    if supporter is not None:
+        return supporter_list_leave(supporter=supporter, source=source, recorded_by=recorded_by)
+    return bool(_consents_withdraw(email=email, source=source, recorded_by=recorded_by))
 
 
 @transaction.atomic
