@@ -24,7 +24,7 @@ from tests.factories import (
 from tests.html_forms import form_submit
 from undersigned.petitions.models import SignatureState
 from undersigned.site.errors import ApplicationError
-from undersigned.supporters import ledger, selectors, sending, services
+from undersigned.supporters import emails, ledger, selectors, sending, services
 from undersigned.supporters.models import (
     ConsentSource,
     PetitionUpdate,
@@ -110,6 +110,28 @@ def test_everyone_means_every_confirmed_supporter_and_nobody_else(petition):
 
     assert recipients(update) == ["a@example.org", "b@example.org"]
     assert selectors.update_recipient_count(update=update) == 2
+
+
+def test_only_an_update_about_its_petition_links_to_it(petition):
+    SupporterFactory(email="a@example.org")
+    about_it = services.petition_update_create(petition=petition, subject="News", body="Hi.")
+    to_everyone = services.petition_update_create(
+        petition=petition,
+        subject="Newsletter",
+        body="Our spring issue.",
+        audience=services.Audience.of(UpdateAudience.EVERYONE),
+    )
+    petition_link = "http://testserver" + petition.url
+
+    def rendered(update):
+        sender = emails.update_sender(update=update)
+        return emails.update_render(update=update, email="a@example.org", sender=sender)
+
+    assert petition_link in rendered(about_it).text
+    assert petition_link in rendered(about_it).html
+    assert petition_link not in rendered(to_everyone).text
+    assert petition_link not in rendered(to_everyone).html
+    assert rendered(to_everyone).unsubscribe_url in rendered(to_everyone).text
 
 
 def test_an_areas_update_reaches_confirmed_supporters_in_any_chosen_ward_constituency_or_council(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from undersigned.site.models import SiteSettings
-from undersigned.supporters.models import PetitionUpdate, Supporter
+from undersigned.supporters.models import PetitionUpdate, Supporter, UpdateAudience
 from undersigned.supporters.unsubscribe import unsubscribe_url
 
 
@@ -74,7 +74,13 @@ def update_render(
     context = {
         "update": update,
         "petition": petition,
-        "petition_url": _absolute(petition.get_url() or ""),
+        # Only an update about the petition links to it: one to everyone, or to an area, is
+        # from its organiser but need not be about it (a newsletter, say).
+        "petition_url": (
+            _absolute(petition.get_url() or "")
+            if update.audience == UpdateAudience.PETITION
+            else ""
+        ),
         "unsubscribe_url": link,
         "organisation": sender.organisation,
         "test": test,
