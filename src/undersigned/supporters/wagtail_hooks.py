@@ -305,7 +305,32 @@ class ConsentIndexView(IndexView):
         return buttons
 
 
-class ConsentEventViewSet(ModelViewSet):
+class ReadOnlyViewSet(ModelViewSet):
+    """A model's list and inspect pages, and nothing that adds, edits or deletes through the
+    admin: the rows change only through services."""
+
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+    def get_common_view_kwargs(self, **kwargs):
+        return {
+            **super().get_common_view_kwargs(**kwargs),
+            "add_url_name": None,
+            "edit_url_name": None,
+            "delete_url_name": None,
+            "history_url_name": None,
+            "usage_url_name": None,
+        }
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+        ]
+
+
+class ConsentEventViewSet(ReadOnlyViewSet):
     """The consent ledger: searchable by email, never edited by hand."""
 
     model = ConsentEvent
@@ -334,7 +359,6 @@ class ConsentEventViewSet(ModelViewSet):
 
     list_filter = ["kind", "source", "petition"]
     search_fields = ["email"]
-    inspect_view_enabled = True
     inspect_view_fields = [
         "email",
         "petition",
@@ -347,28 +371,10 @@ class ConsentEventViewSet(ModelViewSet):
         "signature",
         "recorded_by",
     ]
-    copy_view_enabled = False
     add_to_admin_menu = False
 
     def get_queryset(self, request):
         return ConsentEvent.objects.select_related("petition")
-
-    def get_common_view_kwargs(self, **kwargs):
-        return {
-            **super().get_common_view_kwargs(**kwargs),
-            "add_url_name": None,
-            "edit_url_name": None,
-            "delete_url_name": None,
-            "history_url_name": None,
-            "usage_url_name": None,
-        }
-
-    def get_urlpatterns(self):
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
-        ]
 
 
 class SupporterIndexView(IndexView):
@@ -424,7 +430,7 @@ class SupporterDetailView(InspectView):
         return context
 
 
-class SupporterViewSet(ModelViewSet):
+class SupporterViewSet(ReadOnlyViewSet):
     """The supporter list: searched, filtered, one person's page, exported; never edited by
     hand (people join by signing and confirming; they leave by unsubscribing or erasure)."""
 
@@ -435,8 +441,6 @@ class SupporterViewSet(ModelViewSet):
     url_namespace = "supporters_supporter"
     index_view_class = SupporterIndexView
     inspect_view_class = SupporterDetailView
-    inspect_view_enabled = True
-    copy_view_enabled = False
     add_to_admin_menu = False
     list_per_page = 50
     search_fields = ["name", "email", "postcode"]
@@ -469,21 +473,9 @@ class SupporterViewSet(ModelViewSet):
     def get_queryset(self, request):
         return selectors.supporter_list_for_admin()
 
-    def get_common_view_kwargs(self, **kwargs):
-        return {
-            **super().get_common_view_kwargs(**kwargs),
-            "add_url_name": None,
-            "edit_url_name": None,
-            "delete_url_name": None,
-            "history_url_name": None,
-            "usage_url_name": None,
-        }
-
     def get_urlpatterns(self):
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
+            *super().get_urlpatterns(),
             path(
                 "inspect/<int:pk>/unsubscribe/",
                 admin_views.supporter_unsubscribe,
