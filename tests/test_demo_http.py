@@ -296,6 +296,11 @@ def test_the_demo_prints_where_the_site_and_the_admin_are(demo):
 
 def test_the_admin_login_is_the_last_thing_printed_once_the_demo_is_listening(demo):
     assert demo.listening_when_announced, "the login was printed before the port took connections"
+    # The access log's line for the first request is written after its answer was sent.
+    deadline = time.monotonic() + 10
+    while '"GET / HTTP/1.1"' not in demo.log():
+        assert time.monotonic() < deadline, f"no request logged:\n{demo.log()}"
+        time.sleep(0.1)
     lines = [line for line in demo.log().splitlines() if line.strip()]
     first_request = next(n for n, line in enumerate(lines) if '"GET / HTTP/1.1"' in line)
 
