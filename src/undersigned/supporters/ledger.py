@@ -74,7 +74,6 @@ def supporter_unsubscribe(
     )
 
 
-@transaction.atomic
 def _consents_withdraw(
     *, email: str, source: str, recorded_by: AbstractBaseUser | None
 ) -> list[ConsentEvent]:
@@ -91,6 +90,7 @@ def _consents_withdraw(
     return [event for event in withdrawn if event is not None]
 
 
+@transaction.atomic
 def supporter_list_leave(
     *, supporter: Supporter, source: str, recorded_by: AbstractBaseUser | None = None
 ) -> bool:
