@@ -205,16 +205,20 @@ def run(args, engine):
         body="Thursday.",
         audience=services.Audience.of(UpdateAudience.AREAS, wards=[wards[7]]),
     )
-    median, worst, count = _time(
-        lambda: selectors.update_recipient_count(update=to_ward), args.runs
-    )
-    print(
-        f"  recipient count, one ward: median {median:.1f} ms, max {worst:.1f} ms "
-        f"({count:,} people)"
-    )
-    if args.explain:
-        for line in _explain(selectors.update_recipients(update=to_ward).order_by()):
-            print(f"    plan: {line}")
+
+    def recipient_count_report(label: str, update, *, explain: bool) -> None:
+        median, worst, count = _time(
+            lambda: selectors.update_recipient_count(update=update), args.runs
+        )
+        print(
+            f"  recipient count, {label}: median {median:.1f} ms, max {worst:.1f} ms "
+            f"({count:,} people)"
+        )
+        if explain:
+            for line in _explain(selectors.update_recipients(update=update).order_by()):
+                print(f"    plan: {line}")
+
+    recipient_count_report("one ward", to_ward, explain=args.explain)
     narrowed = services.petition_update_create(
         petition=petition,
         subject="Constituency news",
@@ -223,39 +227,20 @@ def run(args, engine):
             UpdateAudience.AREAS, constituencies=[constituencies[2]], signed_petition=petition
         ),
     )
-    median, worst, count = _time(
-        lambda: selectors.update_recipient_count(update=narrowed), args.runs
+    recipient_count_report(
+        "one constituency who also signed a petition", narrowed, explain=args.explain
     )
-    print(
-        f"  recipient count, one constituency who also signed a petition: median {median:.1f} ms,"
-        f" max {worst:.1f} ms ({count:,} people)"
-    )
-    if args.explain:
-        for line in _explain(selectors.update_recipients(update=narrowed).order_by()):
-            print(f"    plan: {line}")
     signers = services.petition_update_create(
         petition=petition, subject="Petition news", body="Hello."
     )
-    median, worst, count = _time(
-        lambda: selectors.update_recipient_count(update=signers), args.runs
-    )
-    print(
-        f"  recipient count, a petition's signers: median {median:.1f} ms, max {worst:.1f} ms "
-        f"({count:,} people)"
-    )
+    recipient_count_report("a petition's signers", signers, explain=False)
     everyone = services.petition_update_create(
         petition=petition,
         subject="Newsletter",
         body="Hello.",
         audience=services.Audience.of(UpdateAudience.EVERYONE),
     )
-    median, worst, count = _time(
-        lambda: selectors.update_recipient_count(update=everyone), args.runs
-    )
-    print(
-        f"  recipient count, everyone: median {median:.1f} ms, max {worst:.1f} ms "
-        f"({count:,} people)"
-    )
+    recipient_count_report("everyone", everyone, explain=False)
 
     organiser = get_user_model().objects.create_user("bench-organiser", "o@example.org")
     organiser.groups.add(organisers_group_ensure())
