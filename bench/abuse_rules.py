@@ -17,30 +17,9 @@ import random
 import statistics
 import time
 
-from scratch import scratch
+from scratch import bench_petition, scratch
 
 BATCH = 10_000
-
-
-def _petition():
-    from wagtail.models import Page
-
-    from undersigned.petitions.models import PetitionIndexPage, PetitionPage
-
-    root = Page.get_first_root_node()
-    index = root.add_child(instance=PetitionIndexPage(title="Petitions", slug="petitions"))
-    petition = PetitionPage(
-        title="Bench",
-        slug="bench",
-        summary="s",
-        story="<p>s</p>",
-        statement="s",
-        target="Council",
-        organiser_name="Residents",
-        state="open",
-    )
-    index.add_child(instance=petition)
-    return petition
 
 
 def _load(petition, count, now):
@@ -136,7 +115,7 @@ def run(args, engine):
 
     settings.DEBUG = False
     call_command("migrate", verbosity=0)
-    petition = _petition()
+    petition = bench_petition()
     now = timezone.now()
     started = time.perf_counter()
     _load(petition, args.signatures, now)

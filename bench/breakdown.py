@@ -21,7 +21,7 @@ import statistics
 import sys
 import time
 
-from scratch import scratch
+from scratch import bench_petition, scratch
 
 AUTHORITY = ("E09000099", "Example Borough")
 ELSEWHERE = "E09000098"
@@ -53,28 +53,6 @@ def _setup_places() -> None:
             BoundaryData(code, name, {"type": "Polygon", "coordinates": [ring]}, AUTHORITY[0])
         )
     ward_boundaries_upsert(boundaries=boundaries)
-
-
-def _setup_petition():
-    from wagtail.models import Page
-
-    from undersigned.petitions.models import PetitionIndexPage, PetitionPage, PetitionState
-
-    root = Page.get_first_root_node()
-    index = root.add_child(instance=PetitionIndexPage(title="Petitions", slug="petitions"))
-    petition = PetitionPage(
-        title="Keep Northfield Library open",
-        slug="keep-northfield-library-open",
-        summary="The council plans to close our library.",
-        story="<p>Hundreds of families use it every week.</p>",
-        statement="We, the undersigned, call on Example Borough Council to keep the library open.",
-        target="Example Borough Council",
-        target_local_authority_id=AUTHORITY[0],
-        organiser_name="Northfield Residents",
-        state=PetitionState.OPEN,
-    )
-    index.add_child(instance=petition)
-    return petition
 
 
 def _place(rng: random.Random) -> tuple[str, str, str, str]:
@@ -179,7 +157,7 @@ def run(args: argparse.Namespace, engine: str) -> None:
     settings.DEBUG = False  # dev settings; keep Django from logging a million inserts
     call_command("migrate", verbosity=0)
     _setup_places()
-    petition = _setup_petition()
+    petition = bench_petition(target_local_authority_id=AUTHORITY[0])
     started = time.perf_counter()
     stored = _load_signatures(petition, args.signatures)
     print(f"{engine}: stored {stored:,} signatures in {time.perf_counter() - started:.0f} s")

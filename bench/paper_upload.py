@@ -25,7 +25,7 @@ import sys
 import time
 import tracemalloc
 
-from scratch import scratch
+from scratch import bench_petition, scratch
 
 POSTCODES = [f"EB1 {n}{letters}" for n in range(10) for letters in ("AB", "DE", "FG", "HJ")]
 
@@ -34,12 +34,8 @@ def _setup(online: int):
     """A petition with ``online`` counted signatures, postcodes in 40 wards, an organiser."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
-    from wagtail.models import Page
 
     from undersigned.petitions.models import (
-        PetitionIndexPage,
-        PetitionPage,
-        PetitionState,
         Signature,
     )
     from undersigned.petitions.services import name_key
@@ -64,19 +60,7 @@ def _setup(online: int):
             for n, postcode in enumerate(POSTCODES)
         ]
     )
-    root = Page.get_first_root_node()
-    index = root.add_child(instance=PetitionIndexPage(title="Petitions", slug="petitions"))
-    petition = PetitionPage(
-        title="Keep Northfield Library open",
-        slug="keep-northfield-library-open",
-        summary="The council plans to close our library.",
-        story="<p>Hundreds of families use it every week.</p>",
-        statement="We, the undersigned, call on Example Borough Council to keep the library open.",
-        target="Example Borough Council",
-        organiser_name="Northfield Residents",
-        state=PetitionState.OPEN,
-    )
-    index.add_child(instance=petition)
+    petition = bench_petition()
     now = timezone.now()
     Signature.objects.bulk_create(
         [

@@ -4,7 +4,7 @@ SQLite in that folder by default; given the address of a PostgreSQL server, a ne
 it, dropped afterwards. The settings the project reads (data folder, database, the
 development settings, quiet logging, no shared cache) are written into the environment
 given: ``os.environ`` for a bench that sets Django up in its own process, a copy of it for
-one that starts child processes.
+one that starts child processes. ``bench_petition`` makes the open petition most benches sign.
 """
 
 from __future__ import annotations
@@ -67,3 +67,39 @@ def scratch(
                 if "django.db" in sys.modules:
                     sys.modules["django.db"].connections.close_all()
                 postgres_database(database_url, name, create=False)
+
+
+def bench_petition(
+    *,
+    title: str = "Keep Northfield Library open",
+    slug: str = "keep-northfield-library-open",
+    **fields,
+):
+    """An open petition for a bench, in the petitions section (made if there is none yet).
+    Call after ``django.setup()``; ``fields`` add to or replace the defaults."""
+    from wagtail.models import Page  # the models need Django set up, which the bench does first
+
+    from undersigned.petitions.models import PetitionIndexPage, PetitionPage
+
+    index = PetitionIndexPage.objects.first()
+    if index is None:
+        index = Page.get_first_root_node().add_child(
+            instance=PetitionIndexPage(title="Petitions", slug="petitions")
+        )
+    petition = PetitionPage(
+        **{
+            "title": title,
+            "slug": slug,
+            "summary": "The council plans to close our library.",
+            "story": "<p>Hundreds of families use it every week.</p>",
+            "statement": (
+                "We, the undersigned, call on Example Borough Council to keep the library open."
+            ),
+            "target": "Example Borough Council",
+            "organiser_name": "Northfield Residents",
+            "state": "open",
+            **fields,
+        }
+    )
+    index.add_child(instance=petition)
+    return petition

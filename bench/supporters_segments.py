@@ -28,33 +28,9 @@ import random
 import statistics
 import time
 
-from scratch import scratch
+from scratch import bench_petition, scratch
 
 BATCH = 5_000
-
-
-def _petition(title, slug):
-    # After django.setup(): models need the app registry.
-    from wagtail.models import Page
-
-    from undersigned.petitions.models import PetitionIndexPage, PetitionPage
-
-    index = PetitionIndexPage.objects.first()
-    if index is None:
-        root = Page.get_first_root_node()
-        index = root.add_child(instance=PetitionIndexPage(title="Petitions", slug="petitions"))
-    petition = PetitionPage(
-        title=title,
-        slug=slug,
-        summary="s",
-        story="<p>s</p>",
-        statement="s",
-        target="Council",
-        organiser_name="Residents",
-        state="open",
-    )
-    index.add_child(instance=petition)
-    return petition
 
 
 def _areas(wards):
@@ -182,7 +158,7 @@ def run(args, engine):
 
     settings.DEBUG = False
     call_command("migrate", verbosity=0)
-    petition = _petition("Bench petition", "bench")
+    petition = bench_petition(title="Bench petition", slug="bench")
     councils, constituencies, wards = _areas(args.wards)
     started = time.perf_counter()
     _load(
