@@ -18,6 +18,8 @@ from wagtail.search import index
 
 from undersigned.abuse.suspicion import SuspectReason
 from undersigned.petitions.page_forms import PetitionPageForm
+from undersigned.petitions.panels import EmbedSnippetPanel
+from undersigned.site.origins import OriginListField
 from undersigned.site.page_views import page_context, page_view_get
 
 if TYPE_CHECKING:
@@ -211,6 +213,14 @@ class PetitionPage(RoutablePageMixin, Page):
             "puzzle before the form is accepted. Needs JavaScript while it is on."
         ),
     )
+    embed_origins = OriginListField(
+        _("sites that may show the sign form"),
+        blank=True,
+        help_text=_(
+            "Partner websites allowed to show this petition's sign form in a frame, one a "
+            "line, like https://partner.example.org. Those listed in the site settings may too."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -229,6 +239,13 @@ class PetitionPage(RoutablePageMixin, Page):
         MultiFieldPanel(
             [FieldPanel("signature_goal"), FieldPanel("closes_at")],
             heading=_("Signing"),
+        ),
+    ]
+    promote_panels = [
+        *Page.promote_panels,
+        MultiFieldPanel(
+            [FieldPanel("embed_origins"), EmbedSnippetPanel()],
+            heading=_("Sign form on other sites"),
         ),
     ]
     settings_panels = [

@@ -47,6 +47,7 @@ from undersigned.petitions.share_card import ShareCard
 from undersigned.places.maps import WardMap, ward_map
 from undersigned.places.models import Constituency, Ward, WardBoundary
 from undersigned.site.models import SiteSettings
+from undersigned.site.origins import origin_list_read
 from undersigned.speed.caching import cached_briefly, cached_forget, kept_in_process
 
 
@@ -76,6 +77,16 @@ def petition_get_live(*, slug: str) -> PetitionPage | None:
     return PetitionPage.objects.live().public().filter(slug=slug).order_by("pk").first()
 
 
+def petition_embed_origins(
+    *, petition: PetitionPage | SigningTarget, site_settings: SiteSettings
+) -> list[str]:
+    """The origins whose pages may show ``petition``'s sign form in a frame: those listed on
+    the petition, then those listed for the whole site. Empty: no site may."""
+    origins = origin_list_read(petition.embed_origins)
+    site_wide = origin_list_read(site_settings.embed_origins)
+    return origins + [origin for origin in site_wide if origin not in origins]
+
+
 @dataclass(frozen=True)
 class SigningTarget:
     """What taking a signature needs to know about a petition: a copy small enough to cache,
@@ -91,6 +102,7 @@ class SigningTarget:
     signing_paused_message: str
     honeypot_enabled: bool
     proof_of_work_required: bool
+    embed_origins: str
 
     @classmethod
     def of(cls, petition: PetitionPage) -> SigningTarget:
@@ -105,6 +117,7 @@ class SigningTarget:
             signing_paused_message=petition.signing_paused_message,
             honeypot_enabled=petition.honeypot_enabled,
             proof_of_work_required=petition.proof_of_work_required,
+            embed_origins=petition.embed_origins,
         )
 
     def is_accepting_signatures(self, now=None) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from undersigned.petitions import views
+from undersigned.petitions import embed, views
 
 app_name = "petitions"
 # Where the sign form posts (also matched by sign_fast_path, in front of Django).
@@ -16,5 +16,15 @@ urlpatterns = [
         r"^petitions/(?P<slug>[-\w]+)/share-card\.png$",
         views.petition_share_card,
         name="share_card",
+    ),
+    # The sign form in a partner site's frame (petitions/embed.py).
+    re_path(r"^petitions/(?P<slug>[-\w]+)/embed/$", embed.petition_embed, name="embed"),
+    re_path(
+        r"^petitions/(?P<slug>[-\w]+)/embed/sign/$", embed.petition_embed_sign, name="embed_sign"
+    ),
+    re_path(
+        r"^petitions/(?P<slug>[-\w]+)/embed/thank-you/$",
+        embed.petition_embed_thank_you,
+        name="embed_thank_you",
     ),
 ]

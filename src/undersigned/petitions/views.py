@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -37,7 +38,7 @@ from undersigned.speed.caching import cached_briefly
 from undersigned.supporters.consent import updates_consent_wording
 
 
-def _count_context(petition: PetitionPage) -> dict:
+def count_context(petition: PetitionPage) -> dict:
     count = selectors.signature_count(petition=petition)
     return {
         "signature_count": count,
@@ -130,15 +131,19 @@ def _render_petition(
             else support_context(petition, limit=PUBLIC_AREA_ROWS),
             "share_image": share_image(request, petition),
             "stories": story_links(petition),
-            **_count_context(petition),
+            **count_context(petition),
         },
     )
     response.status_code = status
+    cache_no_longer_than_open(response, petition, now=now)
+    return response
+
+
+def cache_no_longer_than_open(response: HttpResponse, petition: PetitionPage, *, now) -> None:
+    """A copy kept by the page cache must not show the form after the closing time."""
     closing_in = _seconds_until_closing(petition, now=now)
     if closing_in is not None and closing_in < settings.UNDERSIGNED_PAGE_CACHE_SECONDS:
-        # A copy kept by the page cache must not show the form after the closing time.
         patch_cache_control(response, max_age=closing_in)
-    return response
 
 
 def _seconds_until_closing(petition: PetitionPage, *, now) -> int | None:
@@ -232,11 +237,12 @@ def request_ip_hash(request: HttpRequest) -> str:
 PAGE_METHODS = ["GET", "HEAD", "POST"]
 
 
-def _methods_refused(message: str) -> HttpResponse:
+def methods_refused(message: str) -> HttpResponse:
     return HttpResponseNotAllowed(PAGE_METHODS, message, content_type="text/plain; charset=utf-8")
 
 
-def _signature_form(target: selectors.SigningTarget, data=None) -> SignatureForm:
+def signature_form(target: selectors.SigningTarget, data=None) -> SignatureForm:
+    """The sign form for ``target``, empty or holding what was sent (``data``)."""
     consent = updates_consent_wording(organiser_name=target.organiser_name)
     return SignatureForm(
         data,
@@ -257,13 +263,18 @@ def petition_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse:
     """The petition with its sign form. A POST here is taken as at :func:`petition_sign`
     (the form's own address), so that a page from before that address existed still works."""
     if request.method not in PAGE_METHODS:
-        return _methods_refused(
+        return methods_refused(
             _("This page can be read and its form sent, nothing else. Nothing was saved.")
         )
     target = selectors.SigningTarget.of(petition)
     if request.method == "POST":
-        return _signature_take(request, target, petition=petition)
-    return _render_petition(request, petition, _signature_form(target), abuse=limits.abuse_limits())
+        return signature_take(
+            request,
+            target,
+            form_again=_petition_again(request, target, petition=petition),
+            done_url=target.thank_you_url,
+        )
+    return _render_petition(request, petition, signature_form(target), abuse=limits.abuse_limits())
 
 
 def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
@@ -275,27 +286,55 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
     error) goes back to the petition.
     """
     if request.method not in PAGE_METHODS:
-        return _methods_refused(_("The sign form is sent here, nothing else. Nothing was saved."))
+        return methods_refused(_("The sign form is sent here, nothing else. Nothing was saved."))
     target = selectors.signing_target(slug=slug)
     if target is None:
         raise Http404
     if request.method != "POST":
         return redirect(target.url)
-    return _signature_take(request, target)
+    return signature_take(
+        request, target, form_again=_petition_again(request, target), done_url=target.thank_you_url
+    )
 
 
-def _signature_take(
+# What the sign form is shown again with: the form as sent, the abuse limits the submission
+# was checked against, and the status of the answer.
+FormAgain = Callable[[SignatureForm, limits.AbuseLimits, int], HttpResponse]
+
+
+def signing_petition(target: selectors.SigningTarget) -> PetitionPage:
+    """The live petition ``target`` is a copy of, to show again; 404 if it is gone since."""
+    page = PetitionPage.objects.live().filter(pk=target.pk).first()
+    if page is None:
+        raise Http404
+    return page
+
+
+def _petition_again(
     request: HttpRequest, target: selectors.SigningTarget, *, petition: PetitionPage | None = None
+) -> FormAgain:
+    def again(form: SignatureForm, abuse: limits.AbuseLimits, status: int) -> HttpResponse:
+        page = petition or signing_petition(target)
+        return _render_petition(request, page, form, abuse=abuse, status=status)
+
+    return again
+
+
+def signature_take(
+    request: HttpRequest,
+    target: selectors.SigningTarget,
+    *,
+    form_again: FormAgain,
+    done_url: str,
 ) -> HttpResponse:
-    """Check and store a sign-form submission for ``target``; the page again if it can't be."""
+    """Check and store a sign-form submission for ``target`` and redirect to ``done_url``;
+    where it can't be, ``form_again`` shows the form again (the petition page's, or the
+    embedded form's), with what was typed and what is wrong."""
     abuse = limits.abuse_limits()
-    form = _signature_form(target, request.POST)
+    form = signature_form(target, request.POST)
 
     def page_again(status: int = 200) -> HttpResponse:
-        page = petition or PetitionPage.objects.live().filter(pk=target.pk).first()
-        if page is None:
-            raise Http404
-        return _render_petition(request, page, form, abuse=abuse, status=status)
+        return form_again(form, abuse, status)
 
     # Closed, not open yet or paused: the page says so instead of showing the form, and
     # nothing is stored. 409 rather than 503: the server is fine, the petition's state says
@@ -323,7 +362,7 @@ def _signature_take(
         # Closed or paused since the copy of the petition was read.
         return page_again(status=409)
     # Not redirect(): it tries the address as a URL name first, which costs a failed reverse().
-    return HttpResponseRedirect(target.thank_you_url)
+    return HttpResponseRedirect(done_url)
 
 
 def share_links(*, url: str, title: str) -> list[dict[str, str]]:
@@ -362,7 +401,7 @@ def thank_you_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse
         context_overrides={
             "page_url": page_url,
             "share_links": share_links(url=page_url, title=petition.title),
-            **_count_context(petition),
+            **count_context(petition),
         },
     )
 

@@ -17,6 +17,8 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from undersigned.site.origins import OriginListField
+
 # Apps above ``site`` fill the home page: each function registered under this Wagtail hook
 # takes the request and returns context entries (``petitions``, ``stories``) for its list.
 HOME_PAGE_CONTEXT_HOOK = "undersigned_home_page_context"
@@ -147,6 +149,15 @@ class SiteSettings(BaseSiteSetting):
         ),
     )
 
+    embed_origins = OriginListField(
+        _("sites that may show sign forms"),
+        blank=True,
+        help_text=_(
+            "Partner websites allowed to show the sign form of every petition in a frame, "
+            "one a line, like https://partner.example.org. A petition can add more of its own."
+        ),
+    )
+
     panels = [
         FieldPanel("organisation_name"),
         FieldPanel("tagline"),
@@ -172,6 +183,7 @@ class SiteSettings(BaseSiteSetting):
             ],
             heading=_("Data protection"),
         ),
+        MultiFieldPanel([FieldPanel("embed_origins")], heading=_("Sign forms on other sites")),
     ]
 
     class Meta:

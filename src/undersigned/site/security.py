@@ -9,21 +9,30 @@ when a template uses it.
 
 The Wagtail admin gets a looser policy of its own (see ``admin_policy``): the people using it
 are signed-in organisers, and its editor still relies on inline scripts and styles.
+
+A petition's sign form may be shown in a frame on the partner sites an organiser lists
+(``framing_allow``). Inside such a frame browsers withhold our cookies, so the form there is
+checked by where it was sent from rather than by Django's CSRF cookie (``same_origin_only``).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import wraps
 from urllib.parse import urlsplit
 
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_callable, reverse
+from django.utils.http import is_same_domain
+from django.views.decorators.csrf import csrf_exempt
 
 Policy = dict[str, list[str]]
+csrf_logger = logging.getLogger("django.security.csrf")
 
 # Where our own video embeds (news/video.py) play, once a reader presses "Play".
 VIDEO_PLAYERS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
@@ -66,6 +75,94 @@ def admin_policy() -> Policy:
     policy["frame-src"] = ["'self'", *VIDEO_PLAYERS]
     policy["frame-ancestors"] = ["'self'"]
     return policy
+
+
+def framed_policy(origins: Sequence[str]) -> Policy:
+    """The public policy, but for the pages of ``origins`` allowed to frame (none if empty)."""
+    policy = public_policy()
+    policy["frame-ancestors"] = list(origins) or ["'none'"]
+    return policy
+
+
+def framing_allow(
+    request: HttpRequest, response: HttpResponse, *, origins: Sequence[str]
+) -> HttpResponse:
+    """Let the pages of ``origins``, and only them, show ``response`` in a frame.
+
+    The response gets a policy of its own (which the middleware leaves alone). With any
+    origin to allow, it goes without ``X-Frame-Options``, which cannot name several sites
+    and which browsers ignore beside ``frame-ancestors`` anyway; with none, the middleware's
+    ``DENY`` stays for browsers that know no ``frame-ancestors``.
+    """
+    nonce = getattr(request, "csp_nonce", None)
+    used = str(nonce) if nonce is not None and nonce.used else None
+    response["Content-Security-Policy"] = policy_header(framed_policy(origins), used)
+    response.xframe_options_exempt = bool(origins)
+    return response
+
+
+def site_origin(request: HttpRequest) -> str:
+    """This site's origin as the browser sees it: the scheme as the proxy in front reports it
+    (``SECURE_PROXY_SSL_HEADER``), the host as checked against ``ALLOWED_HOSTS``."""
+    return f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+
+
+def _origin_trusted(request: HttpRequest, origin: str) -> bool:
+    """Whether ``origin`` is this site's own, or one the operator trusts as such (as Django's
+    CSRF check does: ``CSRF_TRUSTED_ORIGINS``, whose entries may start ``https://*.``)."""
+    if origin == site_origin(request) or origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    parts = urlsplit(origin)
+    return any(
+        "*" in pattern.netloc
+        and pattern.scheme == parts.scheme
+        and is_same_domain(parts.netloc, pattern.netloc.lstrip("*"))
+        for pattern in map(urlsplit, settings.CSRF_TRUSTED_ORIGINS)
+    )
+
+
+def same_origin_post(request: HttpRequest) -> bool:
+    """Whether the browser says that this request was sent by a page of this site.
+
+    What a browser says in ``Origin`` (or, from one that sends none, ``Sec-Fetch-Site``, and
+    failing both the ``Referer``) no page of another site can change. The first header
+    present decides: a foreign or opaque (``null``) origin is refused even with a referer.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin != "null" and _origin_trusted(request, origin)
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if not referer.scheme or not referer.netloc:
+        return False
+    return _origin_trusted(request, f"{referer.scheme}://{referer.netloc}")
+
+
+SAME_ORIGIN_REFUSED = "the form was not sent from a page of this site"
+
+
+def same_origin_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``view``'s forms are checked by :func:`same_origin_post` instead of Django's CSRF cookie
+    and token, for a form that works inside another site's frame (where browsers keep our
+    cookies from us). A refused POST gets the same page as a failed CSRF check."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and not same_origin_post(
+            request
+        ):
+            csrf_logger.warning(
+                "Forbidden (%s): %s",
+                SAME_ORIGIN_REFUSED,
+                request.path,
+                extra={"status_code": 403, "request": request},
+            )
+            return get_callable(settings.CSRF_FAILURE_VIEW)(request, reason=SAME_ORIGIN_REFUSED)
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(checked)
 
 
 def policy_header(policy: Policy, nonce: str | None = None) -> str:
