@@ -4,6 +4,7 @@ undersigned demo            set up a SQLite demo site in ./data and serve it on 
 undersigned serve           run the production server (gunicorn) from the environment
 undersigned check-deploy    say what the environment is missing for a safe deployment
 undersigned import-postcodes FILE   load an ONS Postcode Directory release (CSV or zip)
+undersigned api-key create --name NAME --scope read|write   make a key for the OSDI API
 undersigned migrate ...     anything else is passed to Django's manage.py
 """
 
@@ -20,8 +21,8 @@ from collections.abc import Callable
 
 DEMO_SETTINGS = "undersigned.config.settings.demo"
 PRODUCTION_SETTINGS = "undersigned.config.settings.production"
-# Data importers are spelt with hyphens on this command line, as management commands with "_".
-HYPHENATED_COMMANDS = {"import-postcodes", "import-boundaries"}
+# Spelt with hyphens on this command line, as management commands with "_".
+HYPHENATED_COMMANDS = {"import-postcodes", "import-boundaries", "api-key"}
 
 
 def default_workers(database_url: str | None = None) -> int:

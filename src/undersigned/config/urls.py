@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include(petitions_urls)),
+    path("api/osdi/v1/", include("undersigned.osdi.urls")),
     path("", include("undersigned.abuse.urls")),
     path("", include("undersigned.supporters.urls")),
     path("", include(site_urls)),

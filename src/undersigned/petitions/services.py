@@ -43,6 +43,7 @@ from undersigned.site.history import log_entries_forget
 from undersigned.site.text import clean_multiline, clean_text
 from undersigned.speed.write_queue import write_turn
 from undersigned.supporters.consent import consent_record_given, updates_consent_wording
+from undersigned.supporters.models import ConsentSource
 
 
 def signature_max_length(field: str) -> int:
@@ -231,6 +232,7 @@ def sign(
     honeypot: str = "",
     proof_of_work_solution: str = "",
     abuse: limits.AbuseLimits | None = None,
+    consent_source: str = ConsentSource.SIGN_FORM,
 ) -> SignResult:
     """Store a signature for ``petition``: counted if it is the person's first, else a duplicate.
 
@@ -249,7 +251,8 @@ def sign(
       (``ip_hash``) over its rate limit; unless the person already signed (then it is a
       duplicate, as ever; if all they signed before is suspect and this one is not, this one
       counts and those become its duplicates);
-    - consent to updates is recorded with the wording the form showed.
+    - consent to updates is recorded with the wording the form showed, as given through
+      ``consent_source`` (the sign form, or the API on a campaign tool's behalf).
 
     The caller shows the same thank-you page whatever became of the signature, so nobody can
     use the form to find out whether someone has signed, nor tune an attack to the limits.
@@ -324,7 +327,7 @@ def sign(
                     rate_limits=rate_limits,
                 )
             if stored and signature.wants_updates:
-                consent_record_given(signature=signature)
+                consent_record_given(signature=signature, source=consent_source)
         if stored:
             # The cached count is left to expire: forgetting it on every signature would
             # recount on every request at the peak, which is what the cache is there to avoid.

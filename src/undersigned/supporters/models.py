@@ -86,6 +86,7 @@ class ConsentSource(models.TextChoices):
     CONFIRMATION_WINDOW = "confirmation_window", _("Not confirmed within the window")
     ORGANISER = "organiser", _("Organiser, on the person's request")
     ERASURE = "erasure", _("Erasure")
+    API = "api", _("Through the API (a campaign tool's key)")
 
 
 class ConsentEvent(models.Model):

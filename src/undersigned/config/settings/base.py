@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "undersigned.supporters",
     "undersigned.handin",
     "undersigned.abuse",
+    "undersigned.osdi",
     "undersigned.demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -196,6 +197,8 @@ UNDERSIGNED_EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 50)
 # Paper signatures typed up in a file: the largest file (bytes) and the most rows taken at once.
 UNDERSIGNED_PAPER_MAX_UPLOAD_BYTES = env_int("PAPER_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 UNDERSIGNED_PAPER_MAX_ROWS = env_int("PAPER_MAX_ROWS", 10_000)
+# The OSDI API: requests one key may make a minute (beyond them: 429 with Retry-After).
+UNDERSIGNED_OSDI_REQUESTS_PER_MINUTE = env_int("OSDI_REQUESTS_PER_MINUTE", 120)
 # Tasks that keep themselves scheduled, started by every background worker as it starts
 # (undersigned.site.periodic): each is a function that queues its task unless a run waits.
 UNDERSIGNED_PERIODIC_TASKS = [
