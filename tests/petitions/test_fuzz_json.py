@@ -47,6 +47,9 @@ FIELDS = {
     "opened_at",
     "closed_at",
     "closes_at",
+    "signatures_by_ward",
+    "signatures_by_constituency",
+    "signatures_by_local_authority",
 }
 
 

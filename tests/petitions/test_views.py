@@ -475,6 +475,9 @@ def test_the_json_holds_no_personal_data_of_signers(client, petition):
         "opened_at",
         "closed_at",
         "closes_at",
+        "signatures_by_ward",
+        "signatures_by_constituency",
+        "signatures_by_local_authority",
     }
 
 

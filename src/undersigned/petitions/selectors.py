@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -37,6 +37,7 @@ from undersigned.petitions.models import (
     PaperUpload,
     PetitionIndexPage,
     PetitionPage,
+    PetitionState,
     Signature,
     SignatureSource,
     SignatureState,
@@ -45,7 +46,7 @@ from undersigned.petitions.models import (
 )
 from undersigned.petitions.share_card import ShareCard
 from undersigned.places.maps import WardMap, ward_map
-from undersigned.places.models import Constituency, Ward, WardBoundary
+from undersigned.places.models import Constituency, LocalAuthority, Ward, WardBoundary
 from undersigned.site.models import SiteSettings
 from undersigned.site.origins import origin_list_read
 from undersigned.speed.caching import cached_briefly, cached_forget, kept_in_process
@@ -63,6 +64,25 @@ def petition_list_published(*, parent: PetitionIndexPage | None = None) -> Query
             output_field=IntegerField(),
         )
     ).order_by("open_first", "-created_at")
+
+
+def petition_status_q(*, status: PetitionState, now: datetime.datetime) -> Q:
+    """Petitions that read as ``status`` at ``now`` (``models.petition_status`` in SQL): an
+    open petition past its closing date is closed already."""
+    if status == PetitionState.OPEN:
+        return accepting_signatures_q(now=now)
+    if status == PetitionState.CLOSED:
+        return Q(state=PetitionState.CLOSED) | Q(state=PetitionState.OPEN, closes_at__lte=now)
+    return Q(state=status)
+
+
+def petition_list_public(*, status: PetitionState | None = None) -> QuerySet[PetitionPage]:
+    """Live, public petitions (those that read as ``status``, if given), newest first: what the
+    open data lists."""
+    petitions = PetitionPage.objects.live().public()
+    if status is not None:
+        petitions = petitions.filter(petition_status_q(status=status, now=timezone.now()))
+    return petitions.order_by("-created_at", "-pk")
 
 
 def petition_index_for_new(*, user) -> PetitionIndexPage | None:
@@ -253,26 +273,46 @@ def signature_progress_percent(*, count: int, goal: int) -> int:
     return min(100, count * 100 // goal)
 
 
-def signature_counts(*, petitions: Iterable[PetitionPage]) -> dict[int, int]:
-    """Counted signatures of each of ``petitions`` by petition id, as :func:`signature_count`
-    gives them (and from the same cache), in one cache read and at most one query."""
+def _counts_cached(
+    petitions: Iterable[PetitionPage], *, cache_key: Callable[[int], str], counted: Q
+) -> dict[int, int]:
+    """Signatures matching ``counted`` of each of ``petitions`` by id: what the cache holds
+    under ``cache_key(id)``, and the rest in one grouped query (then cached)."""
     ids = [petition.pk for petition in petitions]
     ttl = settings.UNDERSIGNED_COUNT_CACHE_SECONDS
-    keys = {_count_cache_key(pk): pk for pk in ids}
+    keys = {cache_key(pk): pk for pk in ids}
     counts = {keys[key]: count for key, count in cache.get_many(keys).items()} if ttl else {}
     missing = [pk for pk in ids if pk not in counts]
     if missing:
-        counted = dict(
-            Signature.objects.filter(petition_id__in=missing, state=SignatureState.COUNTED)
+        found = dict(
+            Signature.objects.filter(counted, petition_id__in=missing)
             .order_by()
             .values_list("petition_id")
             .annotate(signatures=Count("*"))
         )
-        fresh = {pk: counted.get(pk, 0) for pk in missing}
+        fresh = {pk: found.get(pk, 0) for pk in missing}
         counts.update(fresh)
         if ttl:
-            cache.set_many({_count_cache_key(pk): count for pk, count in fresh.items()}, ttl)
+            cache.set_many({cache_key(pk): count for pk, count in fresh.items()}, ttl)
     return counts
+
+
+def signature_counts(*, petitions: Iterable[PetitionPage]) -> dict[int, int]:
+    """Counted signatures of each of ``petitions`` by petition id, as :func:`signature_count`
+    gives them (and from the same cache), in one cache read and at most one query."""
+    return _counts_cached(
+        petitions, cache_key=_count_cache_key, counted=Q(state=SignatureState.COUNTED)
+    )
+
+
+def signature_counts_paper(*, petitions: Iterable[PetitionPage]) -> dict[int, int]:
+    """Of each petition's counted signatures, those collected on paper, as
+    :func:`signature_count_paper` gives them (and from the same cache), by petition id."""
+    return _counts_cached(
+        petitions,
+        cache_key=_paper_count_cache_key,
+        counted=Q(state=SignatureState.COUNTED, source=SignatureSource.PAPER),
+    )
 
 
 # The image sizes petition cards show: the width of a card in a list, and twice that.
@@ -400,12 +440,12 @@ class SupportBreakdown:
     total: int
     by_ward: list[AreaCount]
     by_constituency: list[AreaCount]
-    by_local_authority: dict[str, int]
+    by_local_authority: list[AreaCount]
     inside_target: AreaShare | None
 
     def main_local_authority(self) -> str:
         """The code of the council area most signers live in ("" when none is known)."""
-        known = [(count, code) for code, count in self.by_local_authority.items() if code]
+        known = [(row.count, row.code) for row in self.by_local_authority if row.located]
         return max(known)[1] if known else ""
 
 
@@ -457,7 +497,7 @@ def _area_rows(
 
 
 def _breakdown_cache_key(petition: PetitionPage) -> str:
-    return f"petitions:breakdown:v1:{petition.pk}:{petition.target_local_authority_id or ''}"
+    return f"petitions:breakdown:v2:{petition.pk}:{petition.target_local_authority_id or ''}"
 
 
 def _breakdown_build(petition: PetitionPage) -> SupportBreakdown:
@@ -504,7 +544,12 @@ def _breakdown_build(petition: PetitionPage) -> SupportBreakdown:
             total=total,
             no_postcode=no_postcode,
         ),
-        by_local_authority=dict(by_authority),
+        by_local_authority=_area_rows(
+            by_authority,
+            _names(LocalAuthority, by_authority),
+            total=total,
+            no_postcode=no_postcode,
+        ),
         inside_target=inside,
     )
 
@@ -588,6 +633,11 @@ def signature_counts_by_ward(*, petition: PetitionPage) -> list[AreaCount]:
 def signature_counts_by_constituency(*, petition: PetitionPage) -> list[AreaCount]:
     """Counted signatures per parliamentary constituency, as for wards."""
     return signature_breakdown(petition=petition).by_constituency
+
+
+def signature_counts_by_local_authority(*, petition: PetitionPage) -> list[AreaCount]:
+    """Counted signatures per council area (local authority), as for wards."""
+    return signature_breakdown(petition=petition).by_local_authority
 
 
 def signature_share_in_area(*, petition: PetitionPage) -> AreaShare | None:

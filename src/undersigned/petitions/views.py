@@ -1,4 +1,5 @@
-"""Views for the sign flow: the petition page with its form, the thank-you page and the JSON."""
+"""Views for the sign flow: the petition page with its form and the thank-you page (the JSON
+is open data, in ``open_data``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from django.http import (
     HttpResponseNotAllowed,
     HttpResponseNotModified,
     HttpResponseRedirect,
-    JsonResponse,
 )
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from wagtail.images.models import SourceImageIOError
 
@@ -404,38 +403,3 @@ def thank_you_page(request: HttpRequest, petition: PetitionPage) -> HttpResponse
             **count_context(petition),
         },
     )
-
-
-@require_safe
-@cache_control(public=True, max_age=2)
-def petition_json(request: HttpRequest, slug: str) -> JsonResponse:
-    petition = selectors.petition_get_live(slug=slug)
-    if petition is None:
-        raise Http404
-    now = timezone.now()
-    status = petition.status(now=now)
-    closed_at = petition.closed_at
-    if closed_at is None and status != PetitionState.OPEN:
-        closed_at = petition.closes_at  # closed by its date a moment ago
-    response = JsonResponse(
-        {
-            "title": petition.title,
-            "url": request.build_absolute_uri(petition.get_url(request)),
-            "statement": petition.statement,
-            "target": petition.target,
-            "organiser": petition.organiser_name,
-            "state": status.value,
-            "accepting_signatures": status == PetitionState.OPEN,
-            "goal": petition.signature_goal,
-            "signature_count": selectors.signature_count(petition=petition),
-            # Of signature_count, those collected on paper and entered by the organisers.
-            "paper_signature_count": selectors.signature_count_paper(petition=petition),
-            "created_at": petition.created_at,
-            "opened_at": petition.opened_at,
-            "closed_at": closed_at,
-            "closes_at": petition.closes_at,
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
-    response["Access-Control-Allow-Origin"] = "*"
-    return response

@@ -37,6 +37,7 @@ NOT_SHARED = ("private", "no-cache", "no-store")
 # What a kept page may vary on: the cookie (only visitors without a session get copies, and
 # the CSRF token is put in afresh) and the language (part of the key).
 VARY_HANDLED = {"cookie", "accept-language"}
+CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers")
 
 
 def _anonymous_read(request: HttpRequest) -> bool:
@@ -112,9 +113,15 @@ class PageCacheMiddleware:
         response["Content-Length"] = str(len(content))
         # A browser or previewer that holds this version (the share card's ETag) is told so,
         # as the view itself would tell it.
-        return get_conditional_response(
+        answer = get_conditional_response(
             request,
             etag=response.get("ETag"),
             last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
             response=response,
         )
+        # Django's 304 keeps the caching headers only; a script on another origin that asked
+        # (the open data) may read it only with the CORS headers the view gave.
+        for header in CORS_HEADERS:
+            if header in response and header not in answer:
+                answer[header] = response[header]
+        return answer

@@ -190,6 +190,11 @@ UNDERSIGNED_PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 2)
 UNDERSIGNED_SIGN_FAST_PATH = env_bool("SIGN_FAST_PATH", True)
 # How long the site and page a host name and path lead to are remembered (0: never).
 UNDERSIGNED_ROUTE_CACHE_SECONDS = env_int("ROUTE_CACHE_SECONDS", 10)
+# Open data (/petitions.json, .csv, /petitions/<slug>.json): petitions per page, and how long
+# browsers and CDNs may reuse an answer, then serve it stale while they fetch it again.
+UNDERSIGNED_OPEN_DATA_PAGE_SIZE = env_int("OPEN_DATA_PAGE_SIZE", 50)
+UNDERSIGNED_OPEN_DATA_MAX_AGE = env_int("OPEN_DATA_MAX_AGE", 10)
+UNDERSIGNED_OPEN_DATA_STALE_SECONDS = env_int("OPEN_DATA_STALE_SECONDS", 60)
 # Updates to signers: how many emails a minute the mail server takes from us, and how many
 # go out in one background task (batches are spread out in time to keep to the rate).
 UNDERSIGNED_EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 300)
