@@ -100,9 +100,11 @@ def _database_window_use(api_key: ApiKey, *, now: datetime.datetime, limit: int)
         window_uses=Case(When(window_open, then=F("window_uses") + 1), default=Value(1)),
         window_started_at=Case(When(window_open, then=F("window_started_at")), default=Value(now)),
     )
-    started, uses = ApiKey.objects.filter(pk=api_key.pk).values_list(
-        "window_started_at", "window_uses"
-    )[0]
+    started, uses = (
+        ApiKey.objects.filter(pk=api_key.pk)
+        .order_by()
+        .values_list("window_started_at", "window_uses")[0]
+    )
     if uses <= limit:
         return None
     left = started + datetime.timedelta(seconds=RATE_WINDOW_SECONDS) - now

@@ -1,0 +1,58 @@
+"""The API's views through Django's test client: a page of any collection costs the same
+few queries however many rows it holds, and API answers are never kept by the page cache."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import ConfirmedSignerFactory, SignatureFactory
+from undersigned.osdi import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def token(home) -> dict[str, str]:
+    return {"HTTP_OSDI_API_TOKEN": services.api_key_create(name="Reader", scope="read")[1]}
+
+
+@pytest.mark.parametrize("name", ["people", "signatures"])
+def test_a_page_costs_the_same_queries_for_5_rows_as_for_100(
+    client, token, petition, name, django_assert_max_num_queries
+):
+    kwargs = {"petition_id": petition.pk} if name == "signatures" else {}
+    url = reverse(f"osdi:{name}", kwargs=kwargs or None)
+    ConfirmedSignerFactory.create_batch(5, petition=petition)
+    client.get(url, **token)  # anything read once per process is read now
+
+    with django_assert_max_num_queries(12) as small:
+        assert client.get(url + "?per_page=100", **token).status_code == 200
+    SignatureFactory.create_batch(60, petition=petition)
+    ConfirmedSignerFactory.create_batch(35, petition=petition)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        answer = client.get(url + "?per_page=100", **token)
+    assert len(answer.json()["_embedded"][f"osdi:{name}"]) == 100
+
+
+def test_api_answers_are_private_and_not_kept_by_the_page_cache(client, token, settings):
+    settings.UNDERSIGNED_PAGE_CACHE_SECONDS = 60
+    url = reverse("osdi:entry_point")
+
+    first = client.get(url, **token)
+    refused = client.get(url)
+
+    assert first.status_code == 200
+    assert refused.status_code == 401  # not a copy of the answer given to the key
+    assert "private" in first["Cache-Control"]
+    assert "no-store" in first["Cache-Control"]
+
+
+def test_a_method_the_address_does_not_take_is_a_405_naming_those_it_does(client, token, petition):
+    answer = client.delete(reverse("osdi:petitions"), **token)
+
+    assert answer.status_code == 405
+    assert answer["Allow"] == "GET, HEAD"
+    assert answer.json()["error"]
+    helper = reverse("osdi:record_signature_helper", kwargs={"petition_id": petition.pk})
+    assert client.get(helper, **token)["Allow"] == "POST"
