@@ -115,6 +115,17 @@ def test_signatures_by_constituency_use_the_constituency_names(signed):
     ]
 
 
+def test_signatures_by_council_area_use_the_councils_names(signed):
+    stored(signed, 2, ward="E05000404", council="E09000404")
+
+    assert rows(selectors.signature_counts_by_local_authority(petition=signed)) == [
+        ("Example Borough", 8),
+        ("Unknown (E09000404)", 2),
+        ("Postcode not found", 1),
+        ("No postcode given", 1),
+    ]
+
+
 def test_duplicates_invalidated_and_other_petitions_signatures_are_left_out(signed):
     northfield = {"ward": "E05099991", "constituency": "E14099991", "council": "E09000099"}
     original = stored(signed, **northfield)[0]

@@ -7,7 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import PetitionPageFactory, SignatureFactory, petition_index
+from tests.factories import (
+    PaperSignatureFactory,
+    PetitionPageFactory,
+    SignatureFactory,
+    petition_index,
+)
 from undersigned.petitions import selectors
 from undersigned.petitions.models import PetitionState, SignatureState
 from undersigned.petitions.services import name_key
@@ -101,6 +106,44 @@ def test_published_petitions_are_listed_open_first_then_newest_first_closed_by_d
     listed = list(selectors.petition_list_published(parent=petition_index()))
 
     assert listed == [new_open, old_open, past_its_date, new_closed, old_handed_in]
+
+
+@pytest.mark.django_db
+def test_the_public_list_is_newest_first_and_filters_by_how_a_petition_reads_now(home):
+    now = timezone.now()
+    handed_in = PetitionPageFactory(state=PetitionState.HANDED_IN, created_at=now - timedelta(3))
+    closed = PetitionPageFactory(state=PetitionState.CLOSED, created_at=now - timedelta(2))
+    past_its_date = PetitionPageFactory(
+        opened_at=now - timedelta(days=30), closes_at=now - timedelta(minutes=1), created_at=now
+    )
+    still_open = PetitionPageFactory(
+        closes_at=now + timedelta(days=1), created_at=now - timedelta(1)
+    )
+    PetitionPageFactory(live=False, created_at=now)
+
+    def listed(status=None) -> list:
+        return list(selectors.petition_list_public(status=status))
+
+    assert listed() == [past_its_date, still_open, closed, handed_in]
+    assert listed(PetitionState.OPEN) == [still_open]
+    assert listed(PetitionState.CLOSED) == [past_its_date, closed]
+    assert listed(PetitionState.HANDED_IN) == [handed_in]
+
+
+@pytest.mark.django_db
+def test_paper_counts_of_many_petitions_come_from_the_same_cache_as_each_ones(home, settings):
+    settings.UNDERSIGNED_COUNT_CACHE_SECONDS = 60
+    first, second = PetitionPageFactory(), PetitionPageFactory()
+    PaperSignatureFactory(petition=first)
+    SignatureFactory(petition=first)
+    assert selectors.signature_count_paper(petition=first) == 1  # now cached
+    PaperSignatureFactory(petition=first)
+    PaperSignatureFactory(petition=second)
+
+    counts = selectors.signature_counts_paper(petitions=[first, second])
+
+    assert counts == {first.pk: 1, second.pk: 1}
+    assert selectors.signature_count_paper(petition=second) == 1
 
 
 @pytest.mark.django_db
