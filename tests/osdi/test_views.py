@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tests.factories import ConfirmedSignerFactory, SignatureFactory
 from undersigned.osdi import services
+from undersigned.petitions.models import Signature
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +57,36 @@ def test_a_method_the_address_does_not_take_is_a_405_naming_those_it_does(client
     assert answer.json()["error"]
     helper = reverse("osdi:record_signature_helper", kwargs={"petition_id": petition.pk})
     assert client.get(helper, **token)["Allow"] == "POST"
+
+
+def test_a_page_past_the_last_is_empty_with_a_link_back(client, token, petition):
+    answer = client.get(reverse("osdi:petitions") + f"?page={10**30}", **token).json()
+
+    assert answer["_embedded"]["osdi:petitions"] == []
+    assert answer["total_records"] == 1
+    assert answer["_links"]["previous"]["href"].endswith("?page=1&per_page=25")
+    assert "next" not in answer["_links"]
+
+
+def test_a_petition_asking_for_proof_of_work_takes_nothing_through_the_api(client, petition):
+    petition.proof_of_work_required = True
+    petition.save()
+    write = {"HTTP_OSDI_API_TOKEN": services.api_key_create(name="CRM", scope="write")[1]}
+    body = {
+        "person": {
+            "given_name": "Ada",
+            "family_name": "Lovelace",
+            "postal_addresses": [{"postal_code": "CR0 1NY"}],
+        }
+    }
+
+    answer = client.post(
+        reverse("osdi:record_signature_helper", kwargs={"petition_id": petition.pk}),
+        body,
+        content_type="application/json",
+        **write,
+    )
+
+    assert answer.status_code == 409
+    assert "proof of work" in answer.json()["error"]
+    assert not Signature.objects.exists()

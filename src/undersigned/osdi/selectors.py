@@ -44,13 +44,11 @@ def result_page(queryset: QuerySet, *, page: int, per_page: int) -> ResultPage:
     """``page`` of ``queryset`` (ordered), ``per_page`` a page: one count and one read.
     A page past the last is empty."""
     per_page = min(max(per_page, 1), PER_PAGE_MAX)
+    total = queryset.count()
     start = (page - 1) * per_page
-    return ResultPage(
-        items=list(queryset[start : start + per_page]),
-        page=page,
-        per_page=per_page,
-        total_records=queryset.count(),
-    )
+    # Past the last page nothing is read (nor is a huge offset handed to the database).
+    items = list(queryset[start : start + per_page]) if start < total else []
+    return ResultPage(items=items, page=page, per_page=per_page, total_records=total)
 
 
 def api_key_secret_hash(secret: str) -> str:
