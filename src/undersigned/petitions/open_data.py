@@ -3,7 +3,8 @@ area as JSON. Public, without a key, readable from any origin, and cacheable lik
 
 - ``GET /petitions.json`` and ``/petitions.csv``: live petitions, newest first, ``?state=``
   (a :class:`PetitionState` value) and ``?page=`` (``UNDERSIGNED_OPEN_DATA_PAGE_SIZE`` a page).
-  The JSON is ``{"count", "next", "previous", "results"}`` with absolute links; the CSV has
+  The JSON is ``{"count", "next", "previous", "results"}`` with absolute links; the CSV
+  (UTF-8 with a byte order mark, for spreadsheets; cells disarmed as every export's are) has
   one header row of the same field names, and its neighbouring pages in a ``Link`` header
   (``rel="next"``, ``rel="prev"``; the JSON answer carries it too).
 - ``GET /petitions/<slug>.json``: the same record, plus ``signatures_by_ward``,
@@ -11,6 +12,9 @@ area as JSON. Public, without a key, readable from any origin, and cacheable lik
   ``{"code", "name", "count"}`` from the breakdown the petition's page shows. Signatures that
   could not be placed are rows with ``code: null`` ("Postcode not found", "No postcode given");
   while breakdowns are paused (abuse settings) the three lists are ``null``.
+
+Counts lag as on the page: ``signature_count`` by up to ``UNDERSIGNED_COUNT_CACHE_SECONDS``,
+the areas by up to ``UNDERSIGNED_BREAKDOWN_CACHE_SECONDS``, both plus the time a body is kept.
 
 Every answer has an ``ETag`` (of its body), a ``Last-Modified`` (when that body was first
 built), ``Cache-Control: public`` with ``max-age`` and ``stale-while-revalidate`` from the
