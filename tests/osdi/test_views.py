@@ -1,5 +1,6 @@
 """The API's views through Django's test client: a page of any collection costs the same
-few queries however many rows it holds, and API answers are never kept by the page cache."""
+few queries however many rows it holds, API answers are never kept by the page cache, and the
+helper's answers for what the sign form would hold back or refuse."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import ConfirmedSignerFactory, SignatureFactory
+from undersigned.abuse.models import AbuseSettings
 from undersigned.osdi import services
-from undersigned.petitions.models import Signature
+from undersigned.petitions.models import Signature, SignatureState
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +92,23 @@ def test_a_petition_asking_for_proof_of_work_takes_nothing_through_the_api(clien
     assert answer.status_code == 409
     assert "proof of work" in answer.json()["error"]
     assert not Signature.objects.exists()
+
+
+def test_a_signature_over_the_keys_signing_limit_is_stored_as_suspect_and_answered_202(
+    client, petition
+):
+    abuse = AbuseSettings.load()
+    abuse.per_petition_limit = 1
+    abuse.save()
+    write = {"HTTP_OSDI_API_TOKEN": services.api_key_create(name="CRM", scope="write")[1]}
+    helper = reverse("osdi:record_signature_helper", kwargs={"petition_id": petition.pk})
+
+    def send(name: str):
+        body = {"person": {"given_name": name, "postal_addresses": [{"postal_code": "CR0 1NY"}]}}
+        return client.post(helper, body, content_type="application/json", **write)
+
+    assert send("Ada").status_code == 201
+    held = send("Grace")
+
+    assert held.status_code == 202
+    assert Signature.objects.get(name="Grace").state == SignatureState.SUSPECT

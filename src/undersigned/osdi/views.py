@@ -44,44 +44,47 @@ def _unauthorised(message: str) -> JsonResponse:
     return response
 
 
+def _checked(
+    request: HttpRequest, view: Callable, kwargs: dict, *, methods: tuple[str, ...], write: bool
+) -> HttpResponse:
+    """The view's answer, once the method and the key are found good; else the refusal."""
+    if request.method not in methods:
+        response = _error(_("This address does not take %s.") % request.method, status=405)
+        response["Allow"] = ", ".join(methods)
+        return response
+    secret = request.headers.get(TOKEN_HEADER, "").strip()
+    if not secret:
+        return _unauthorised(_("Send your API key in the OSDI-API-Token header."))
+    api_key = selectors.api_key_get_active(secret=secret)
+    if api_key is None:
+        return _unauthorised(_("That API key is not known here, or was revoked."))
+    wait = services.api_key_use(api_key=api_key)
+    if wait is not None:
+        response = _error(
+            _("Too many requests with this key. Try again in %(seconds)s seconds.")
+            % {"seconds": wait},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        return response
+    if write and not api_key.can_write:
+        return _error(_("This key can only read. Make a write key to send data."), status=403)
+    return view(request, api_key=api_key, **kwargs)
+
+
 def api_view(*, methods: tuple[str, ...] = READ_METHODS, write: bool = False) -> Callable:
-    """Checks the method and the key (401 none or wrong, 403 a read key writing, 429 over
-    its limit) before the view runs, which gets the key as ``api_key``."""
+    """Checks the method and the key (401 none or wrong, 429 over its limit, 403 a read key
+    writing) before the view runs, which gets the key as ``api_key``. Every use of a key is
+    counted, refused or not."""
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
         @wraps(view)
         def wrapped(request: HttpRequest, **kwargs) -> HttpResponse:
-            response = _answer(request, view, kwargs)
+            response = _checked(request, view, kwargs, methods=methods, write=write)
             patch_cache_control(response, private=True, no_store=True)
             patch_vary_headers(response, [TOKEN_HEADER])
             return response
-
-        def _answer(request: HttpRequest, view: Callable, kwargs: dict) -> HttpResponse:
-            if request.method not in methods:
-                response = _error(_("This address does not take %s.") % request.method, status=405)
-                response["Allow"] = ", ".join(methods)
-                return response
-            secret = request.headers.get(TOKEN_HEADER, "").strip()
-            if not secret:
-                return _unauthorised(_("Send your API key in the OSDI-API-Token header."))
-            api_key = selectors.api_key_get_active(secret=secret)
-            if api_key is None:
-                return _unauthorised(_("That API key is not known here, or was revoked."))
-            wait = services.api_key_use(api_key=api_key)
-            if wait is not None:
-                response = _error(
-                    _("Too many requests with this key. Try again in %(seconds)s seconds.")
-                    % {"seconds": wait},
-                    status=429,
-                )
-                response["Retry-After"] = str(wait)
-                return response
-            if write and not api_key.can_write:
-                return _error(
-                    _("This key can only read. Make a write key to send data."), status=403
-                )
-            return view(request, api_key=api_key, **kwargs)
 
         return wrapped
 
@@ -165,7 +168,9 @@ def signature(
     request: HttpRequest, *, api_key: ApiKey, petition_id: int, signature_id: int
 ) -> HttpResponse:
     page = selectors.petition_get(petition_id=petition_id)
-    row = page and selectors.signature_get(petition=page, signature_id=signature_id)
+    row = (
+        None if page is None else selectors.signature_get(petition=page, signature_id=signature_id)
+    )
     if row is None:
         return _not_found(_("signature"))
     return _hal(_signature_resource(request, row))
@@ -214,11 +219,12 @@ def record_signature_helper(
         return _not_found(_("petition"))
     try:
         body = json.loads(request.body or b"null")
-        signer = serializers.signer_from_helper(body)
-    except ValueError as error:
-        if isinstance(error, serializers.BodyError):
-            return _error(error.message, status=400, field=error.field)
+    except ValueError:  # not JSON, or not UTF-8
         return _error(_("The body must be JSON."), status=400, field="body")
+    try:
+        signer = serializers.signer_from_helper(body)
+    except serializers.BodyError as error:
+        return _error(error.message, status=400, field=error.field)
     try:
         result = services.signature_record(api_key=api_key, petition=page, signer=signer)
     except ApplicationError as error:
