@@ -244,9 +244,7 @@ def test_the_organiser_lists_origins_in_the_editor_and_they_are_saved_normalised
     assert petition.embed_origins == PARTNER
 
 
-def test_a_wrong_origin_in_the_editor_is_explained_and_what_was_typed_stays(
-    admin_client, petition
-):
+def test_a_wrong_origin_in_the_editor_is_explained_and_what_was_typed_stays(admin_client, petition):
     typed = "partner.example.org\r\nhttp://plain.example.org"
 
     response = petition_edit(admin_client, petition, {"embed_origins": typed})
@@ -285,7 +283,7 @@ def test_the_editor_shows_the_snippet_to_copy_with_the_petitions_address(admin_c
     )
     # Escaped once for the snippet, once for the text box: copied, it is valid HTML.
     assert "Save the &amp;quot;Old&amp;quot; Baths &amp;amp; Pool" in snippet
-    assert 'loading=&quot;lazy&quot;' in snippet
+    assert "loading=&quot;lazy&quot;" in snippet
     assert "Only the sites listed above" in html
 
 
