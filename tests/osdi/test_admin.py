@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from wagtail.models import ModelLogEntry
 
 from tests.html_forms import form_submit
-from undersigned.osdi import selectors
+from undersigned.osdi import selectors, services
 from undersigned.osdi.models import ApiKey, ApiScope
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,11 @@ def test_an_organiser_makes_a_key_sees_it_once_and_revokes_it(admin_client, orga
     api_key.refresh_from_db()
     assert api_key.revoked_at is not None
     assert selectors.api_key_get_active(secret=secret) is None
+    history = ModelLogEntry.objects.filter(object_id=str(api_key.pk)).order_by("pk")
+    assert [(entry.action, entry.user) for entry in history] == [
+        ("wagtail.create", organiser),
+        (services.LOG_REVOKE, organiser),
+    ]
 
 
 def test_a_key_without_a_name_is_refused_with_what_was_typed_kept(admin_client):

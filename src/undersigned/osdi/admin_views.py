@@ -72,7 +72,7 @@ def api_key_create(request: HttpRequest) -> HttpResponse:
 def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     api_key = get_object_or_404(ApiKey, pk=pk)
     if request.method == "POST":
-        services.api_key_revoke(api_key=api_key)
+        services.api_key_revoke(api_key=api_key, user=request.user)
         messages.success(
             request,
             _("The key \u201c%(name)s\u201d is revoked: it no longer works.")

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
 from undersigned.abuse import store
 from undersigned.osdi.models import ApiKey, ApiScope, ApiSignature
@@ -28,6 +29,7 @@ from undersigned.petitions.services import SignerDetails, SignResult
 from undersigned.site.errors import ApplicationError
 from undersigned.supporters.models import ConsentSource
 
+LOG_REVOKE = "osdi.api_key_revoke"
 PREFIX_LENGTH = 8
 RATE_WINDOW_SECONDS = 60
 # last_used_at is written at most this often, not on every request of a busy key.
@@ -52,14 +54,19 @@ def api_key_create(*, name: str, scope: str, created_by=None) -> tuple[ApiKey, s
         secret_hash=api_key_secret_hash(secret),
         created_by=created_by,
     )
+    log(instance=api_key, action="wagtail.create", user=created_by)
     return api_key, secret
 
 
 @transaction.atomic
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+def api_key_revoke(*, api_key: ApiKey, user=None) -> ApiKey:
     """Stop a key working, at once and for good (revoking it again changes nothing)."""
-    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     api_key.refresh_from_db()
+    if revoked:
+        log(instance=api_key, action=LOG_REVOKE, user=user)
     return api_key
 
 

@@ -1,4 +1,5 @@
-"""API keys in the Wagtail admin, under Settings, for those who may manage them."""
+"""API keys in the Wagtail admin, under Settings, for those who may manage them, and the
+audit log's wording for revoking one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from undersigned.osdi import admin_views
+from undersigned.osdi import admin_views, services
 
 admin_urls = (
     [
@@ -32,3 +33,8 @@ class ApiKeyMenuItem(MenuItem):
 @hooks.register("register_settings_menu_item")
 def register_api_key_menu_item():
     return ApiKeyMenuItem(_("API keys"), reverse("osdi_admin:index"), icon_name="key", order=900)
+
+
+@hooks.register("register_log_actions")
+def register_api_key_log_actions(actions):
+    actions.register_action(services.LOG_REVOKE, _("Revoke API key"), _("API key revoked"))
