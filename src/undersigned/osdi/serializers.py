@@ -228,7 +228,10 @@ def signer_from_helper(body: Any) -> SignerDetails:
     """What the sign form would have held for a record signature helper's ``body``.
 
     An email whose ``status`` is "subscribed" is the "keep me up to date" box ticked (the
-    campaign tool vouches that the person was shown our consent wording or its equal).
+    campaign tool vouches that the person was shown our consent wording or its equal). The
+    primary email and postal address are used, else the first. ``add_tags`` and ``triggers``
+    are accepted and ignored: there are no tags here, and the confirmation email goes to
+    whoever asked for updates, as the form's does.
     """
     if not isinstance(body, dict) or not isinstance(body.get("person"), dict):
         raise BodyError(_("The body must be a JSON object with a \u201cperson\u201d."), "person")
