@@ -19,7 +19,7 @@ from wagtail.search import index
 from undersigned.abuse.suspicion import SuspectReason
 from undersigned.petitions.page_forms import PetitionPageForm
 from undersigned.petitions.panels import EmbedSnippetPanel
-from undersigned.site.origins import OriginListField
+from undersigned.site.origins import OriginListField, origin_list_panel
 from undersigned.site.page_views import page_context, page_view_get
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ class PetitionPage(RoutablePageMixin, Page):
     promote_panels = [
         *Page.promote_panels,
         MultiFieldPanel(
-            [FieldPanel("embed_origins"), EmbedSnippetPanel()],
+            [origin_list_panel("embed_origins"), EmbedSnippetPanel()],
             heading=_("Sign form on other sites"),
         ),
     ]

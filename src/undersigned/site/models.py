@@ -17,7 +17,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from undersigned.site.origins import OriginListField
+from undersigned.site.origins import OriginListField, origin_list_panel
 
 # Apps above ``site`` fill the home page: each function registered under this Wagtail hook
 # takes the request and returns context entries (``petitions``, ``stories``) for its list.
@@ -183,7 +183,9 @@ class SiteSettings(BaseSiteSetting):
             ],
             heading=_("Data protection"),
         ),
-        MultiFieldPanel([FieldPanel("embed_origins")], heading=_("Sign forms on other sites")),
+        MultiFieldPanel(
+            [origin_list_panel("embed_origins")], heading=_("Sign forms on other sites")
+        ),
     ]
 
     class Meta:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from wagtail.admin.panels import FieldPanel
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -106,3 +108,8 @@ class OriginListField(models.TextField):
     def clean(self, value, model_instance) -> str:
         text = super().clean(value, model_instance)
         return "\n".join(origin_list_parse(text))
+
+
+def origin_list_panel(field_name: str) -> FieldPanel:
+    """The editor's box for a list of origins: a few lines tall, as such lists are."""
+    return FieldPanel(field_name, widget=forms.Textarea(attrs={"rows": 3}))
