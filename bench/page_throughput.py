@@ -1,4 +1,5 @@
-"""Page throughput: petition page and JSON count GETs a second, and how stale the count gets.
+"""Page throughput: petition page, JSON, open-data list and embed GETs a second, and how stale
+the count gets.
 
     python bench/page_throughput.py                  # SQLite, then PostgreSQL if it answers
     python bench/page_throughput.py --databases sqlite --connections 128
@@ -6,10 +7,12 @@
 
 A fresh demo site is made and started as in bench/sign_throughput.py (``undersigned serve
 --no-worker``, production settings, gunicorn with ``--workers``), and ``wrk`` fetches the
-open petition's page, then its JSON (``/petitions/<slug>.json``), from ``--connections``
-clients at once, each request a first-time visitor (no cookies) from its own address behind
-one trusted proxy. For each it prints GETs a second, p50/p99 latency, errors (any answer but
-200, and socket errors) and the server's CPU time per request.
+open petition's page, then its JSON (``/petitions/<slug>.json``, with its counts by area),
+the open-data list (``/petitions.json``) and the sign form made for other sites' frames
+(``/petitions/<slug>/embed/``), from ``--connections`` clients at once, each request a
+first-time visitor (no cookies) from its own address behind one trusted proxy. For each it
+prints GETs a second, p50/p99 latency, errors (any answer but 200, and socket errors) and the
+server's CPU time per request.
 
 While the page is under load, one person signs (a real POST through the server) and the
 bench polls the page and the JSON until they show the new count: that delay is printed
@@ -181,12 +184,16 @@ def bench_database(engine: str, args: argparse.Namespace) -> dict:
                 background.wait()
             results["page"] = _measure(server, args, info["petition_path"])
             results["json"] = _measure(server, args, info["json_path"])
+            results["list"] = _measure(server, args, "/petitions.json")
+            results["embed"] = _measure(server, args, f"{info['petition_path']}embed/")
         print(
             f"  {'':<14} {'GETs/s':>8} {'p50':>9} {'p99':>9} {'errors':>7} {'CPU/req':>9}   "
             "load 1/5/15 min"
         )
         print(_row("Petition page", results["page"]))
         print(_row("JSON count", results["json"]))
+        print(_row("Open data list", results["list"]))
+        print(_row("Embed", results["embed"]))
         if not args.no_reference:
             results["reference"] = _reference(site, args, workers=workers)
             print(_row("Reference page", results["reference"]["page"]))

@@ -75,6 +75,8 @@ def test_the_page_benchmark_reads_the_page_and_the_json_and_sees_a_new_signature
     assert "GETs/s" in out
     assert "Petition page" in out
     assert "JSON count" in out
+    assert "Open data list" in out
+    assert "Embed" in out
     assert "A new signature showed: page after" in out
     assert "json after" in out
 
