@@ -31,7 +31,7 @@ from django.views.decorators.http import require_safe
 from undersigned.abuse import limits
 from undersigned.petitions import selectors, views
 from undersigned.petitions.forms import SignatureForm
-from undersigned.petitions.models import PetitionPage, PetitionState
+from undersigned.petitions.models import PetitionPage
 from undersigned.site.models import SiteSettings
 from undersigned.site.security import framing_allow, same_origin_only
 
@@ -61,22 +61,13 @@ def _render_embed(
     abuse: limits.AbuseLimits,
     status: int = 200,
 ) -> HttpResponse:
-    # As on the petition page, nothing here depends on the visitor: the HTML can be shared.
-    reads_as = petition.status(now=timezone.now())
     response = TemplateResponse(
         request,
         "petitions/embed.html",
         {
             "page": petition,
-            "form": form,
             "embedded": True,
-            "petition_status": reads_as,
-            "accepting": reads_as == PetitionState.OPEN,
-            "signing_paused_message": limits.signing_paused_message(
-                petition=petition, limits=abuse
-            ),
-            "page_url": request.build_absolute_uri(petition.get_url(request)),
-            **views.count_context(petition),
+            **views.sign_section_context(request, petition, form, abuse=abuse, now=timezone.now()),
         },
         status=status,
     )

@@ -104,6 +104,28 @@ def _support_context_build(petition: PetitionPage, *, limit: int | None) -> dict
     }
 
 
+def sign_section_context(
+    request: HttpRequest,
+    petition: PetitionPage,
+    form: SignatureForm,
+    *,
+    abuse: limits.AbuseLimits,
+    now,
+) -> dict:
+    """What the sign section (``includes/sign_section.html``) shows, on the petition's page
+    and in the frame made for other sites alike. Nothing here may depend on the visitor: the
+    HTML can be cached and shared."""
+    reads_as = petition.status(now=now)
+    return {
+        "form": form,
+        "petition_status": reads_as,
+        "accepting": reads_as == PetitionState.OPEN,
+        "signing_paused_message": limits.signing_paused_message(petition=petition, limits=abuse),
+        "page_url": request.build_absolute_uri(petition.get_url(request)),
+        **count_context(petition),
+    }
+
+
 def _render_petition(
     request: HttpRequest,
     petition: PetitionPage,
@@ -112,25 +134,16 @@ def _render_petition(
     abuse: limits.AbuseLimits,
     status: int = 200,
 ) -> HttpResponse:
-    # Nothing here may depend on the visitor: the page's HTML can be cached and shared.
     now = timezone.now()
-    reads_as = petition.status(now=now)
     response = petition.render(
         request,
         context_overrides={
-            "form": form,
-            "petition_status": reads_as,
-            "accepting": reads_as == PetitionState.OPEN,
-            "signing_paused_message": limits.signing_paused_message(
-                petition=petition, limits=abuse
-            ),
-            "page_url": request.build_absolute_uri(petition.get_url(request)),
+            **sign_section_context(request, petition, form, abuse=abuse, now=now),
             "support": None
             if limits.breakdowns_paused(limits=abuse)
             else support_context(petition, limit=PUBLIC_AREA_ROWS),
             "share_image": share_image(request, petition),
             "stories": story_links(petition),
-            **count_context(petition),
         },
     )
     response.status_code = status
