@@ -276,7 +276,10 @@ def test_a_key_over_its_limit_gets_429_with_retry_after(api, read_key, settings)
 
 def test_a_persons_email_is_subscribed_only_once_confirmed(api, read_key, petition):
     confirmed = ConfirmedSignerFactory(
-        petition=petition, name="Cora Confirmed", email="cora@example.org"
+        petition=petition,
+        name="Cora Confirmed",
+        email="cora@example.org",
+        address="1 High Street\n Northfield\n",
     )
     unconfirmed = SupporterSignatureFactory(petition=petition, email="una@example.org")
     SupporterFactory(email="una@example.org", status=SupporterStatus.UNCONFIRMED, confirmed_at=None)
@@ -303,7 +306,12 @@ def test_a_persons_email_is_subscribed_only_once_confirmed(api, read_key, petiti
     cora = people[f"undersigned:{confirmed.pk}"]
     assert (cora["given_name"], cora["family_name"]) == ("Cora", "Confirmed")
     assert cora["postal_addresses"] == [
-        {"postal_code": "CR0 1NY", "country": "GB", "primary": True}
+        {
+            "address_lines": ["1 High Street", "Northfield"],
+            "postal_code": "CR0 1NY",
+            "country": "GB",
+            "primary": True,
+        }
     ]
     assert set(cora["custom_fields"]) == {"ward_code", "constituency_code", "local_authority_code"}
     pat = people[f"undersigned:{no_email.pk}"]

@@ -151,10 +151,15 @@ def person(request: HttpRequest, row: Signature, *, subscribed: bool) -> dict[st
                 "status": "subscribed" if subscribed else "unsubscribed",
             }
         )
-    if row.postcode:
-        resource["postal_addresses"].append(
-            {"postal_code": row.postcode, "country": "GB", "primary": True}
-        )
+    if row.postcode or row.address:
+        address: dict[str, Any] = {"country": "GB", "primary": True}
+        if row.address:
+            address["address_lines"] = [
+                line.strip() for line in row.address.splitlines() if line.strip()
+            ]
+        if row.postcode:
+            address["postal_code"] = row.postcode
+        resource["postal_addresses"].append(address)
     return resource
 
 
