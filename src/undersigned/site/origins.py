@@ -24,6 +24,13 @@ DEFAULT_PORTS = {"https": 443, "http": 80}
 HOST_NAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 
 
+def _not_an_address(example: dict[str, str]) -> ValidationError:
+    return ValidationError(
+        _("“%(value)s” is not a web address. Write it like %(example)s.") % example,
+        code="invalid",
+    )
+
+
 def origin_normalise(value: str) -> str:
     """``value`` as a normalised origin; ``ValidationError`` saying what is wrong if it is not
     one this site accepts."""
@@ -34,16 +41,10 @@ def origin_normalise(value: str) -> str:
         port = parts.port
         host = (parts.hostname or "").encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
-        raise ValidationError(
-            _("“%(value)s” is not a web address. Write it like %(example)s.") % example,
-            code="invalid",
-        ) from None
+        raise _not_an_address(example) from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not host or "[" in parts.netloc:
-        raise ValidationError(
-            _("“%(value)s” is not a web address. Write it like %(example)s.") % example,
-            code="invalid",
-        )
+        raise _not_an_address(example)
     if parts.path not in ("", "/") or parts.query or parts.fragment or "?" in text or "#" in text:
         raise ValidationError(
             _(
@@ -54,10 +55,7 @@ def origin_normalise(value: str) -> str:
             code="path",
         )
     if parts.username is not None or parts.password is not None or not HOST_NAME.match(host):
-        raise ValidationError(
-            _("“%(value)s” is not a web address. Write it like %(example)s.") % example,
-            code="invalid",
-        )
+        raise _not_an_address(example)
     if scheme == "http" and host not in LOCAL_HOSTS:
         raise ValidationError(
             _("“%(value)s” must start with https:// (a site that frames the form must be secure).")
@@ -68,9 +66,9 @@ def origin_normalise(value: str) -> str:
     return f"{scheme}://{netloc}"
 
 
-def origin_list_parse(text: str) -> list[str]:
-    """The origins written one a line in ``text``, normalised and without duplicates;
-    ``ValidationError`` naming every line that is not one."""
+def _origin_lines(text: str) -> tuple[list[str], list[ValidationError]]:
+    """The origins written one a line in ``text``, normalised and without duplicates, and
+    what is wrong with each line that is not one (blank lines are neither)."""
     origins: list[str] = []
     problems: list[ValidationError] = []
     for line in (text or "").splitlines():
@@ -83,6 +81,13 @@ def origin_list_parse(text: str) -> list[str]:
             continue
         if origin not in origins:
             origins.append(origin)
+    return origins, problems
+
+
+def origin_list_parse(text: str) -> list[str]:
+    """The origins written one a line in ``text``, normalised and without duplicates;
+    ``ValidationError`` naming every line that is not one."""
+    origins, problems = _origin_lines(text)
     if problems:
         raise ValidationError(problems)
     return origins
@@ -91,14 +96,7 @@ def origin_list_parse(text: str) -> list[str]:
 def origin_list_read(text: str) -> list[str]:
     """The valid origins of a stored list, skipping any line that is not one (a list saved
     without the form's checks must not put anything else into a header)."""
-    origins: list[str] = []
-    for line in (text or "").splitlines():
-        try:
-            origin = origin_normalise(line)
-        except ValidationError:
-            continue
-        if origin not in origins:
-            origins.append(origin)
+    origins, _problems = _origin_lines(text)
     return origins
 
 
