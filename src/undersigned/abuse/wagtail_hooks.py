@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
 from undersigned.abuse import admin_views, services
 from undersigned.petitions.models import PetitionPage
+from undersigned.site.admin_menu import PermissionMenuItem
 
 admin_urls = (
     [
@@ -33,15 +33,14 @@ def register_abuse_admin_urls():
     return [path("abuse/", include(admin_urls))]
 
 
-class ModeratorMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(admin_views.PERMISSION)
-
-
 @hooks.register("register_petitions_menu_item")
 def register_abuse_menu_item():
-    return ModeratorMenuItem(
-        _("Trending and rules"), reverse("abuse_admin:index"), icon_name="warning", order=250
+    return PermissionMenuItem(
+        _("Trending and rules"),
+        reverse("abuse_admin:index"),
+        icon_name="warning",
+        order=250,
+        permissions=[admin_views.PERMISSION],
     )
 
 

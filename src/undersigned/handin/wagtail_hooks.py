@@ -7,11 +7,11 @@ from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
 from undersigned.handin import admin_views
 from undersigned.petitions.models import PetitionPage
+from undersigned.site.admin_menu import PermissionMenuItem
 
 admin_urls = (
     [
@@ -35,15 +35,14 @@ def register_handin_admin_urls():
     return [path("handin/", include(admin_urls))]
 
 
-class HandinMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("handin.view_handinpack")
-
-
 @hooks.register("register_petitions_menu_item")
 def register_handin_menu_item():
-    return HandinMenuItem(
-        _("Hand-in"), reverse("handin_admin:index"), icon_name="doc-full", order=300
+    return PermissionMenuItem(
+        _("Hand-in"),
+        reverse("handin_admin:index"),
+        icon_name="doc-full",
+        order=300,
+        permissions=["handin.view_handinpack"],
     )
 
 

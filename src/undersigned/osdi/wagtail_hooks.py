@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from undersigned.osdi import admin_views, services
+from undersigned.site.admin_menu import PermissionMenuItem
 
 admin_urls = (
     [
@@ -25,14 +25,15 @@ def register_api_key_admin_urls():
     return [path("api-keys/", include(admin_urls))]
 
 
-class ApiKeyMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(admin_views.PERMISSION)
-
-
 @hooks.register("register_settings_menu_item")
 def register_api_key_menu_item():
-    return ApiKeyMenuItem(_("API keys"), reverse("osdi_admin:index"), icon_name="key", order=900)
+    return PermissionMenuItem(
+        _("API keys"),
+        reverse("osdi_admin:index"),
+        icon_name="key",
+        order=900,
+        permissions=[admin_views.PERMISSION],
+    )
 
 
 @hooks.register("register_log_actions")

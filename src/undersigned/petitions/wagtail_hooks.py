@@ -14,6 +14,7 @@ from wagtail.admin.widgets import Button
 from undersigned.petitions import admin_views, paper_admin_views
 from undersigned.petitions.models import PetitionIndexPage, PetitionPage, Signature
 from undersigned.petitions.selectors import petition_list_published, signature_list_for_admin
+from undersigned.site.admin_menu import PermissionMenuItem
 from undersigned.site.models import HOME_PAGE_CONTEXT_HOOK
 
 
@@ -172,15 +173,6 @@ def register_petition_admin_urls():
     return [path("petitions/", include(admin_urls))]
 
 
-class PermissionMenuItem(MenuItem):
-    def __init__(self, *args, permission: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.permission = permission
-
-    def is_shown(self, request):
-        return request.user.has_perm(self.permission)
-
-
 # Other apps (hand-in, supporters) add their entries to the same group through this hook.
 petitions_menu = Menu(register_hook_name="register_petitions_menu_item")
 
@@ -197,7 +189,7 @@ def register_overview_menu_item():
         reverse("petitions_admin:overview"),
         icon_name="form",
         order=100,
-        permission="petitions.view_signature",
+        permissions=["petitions.view_signature"],
     )
 
 
@@ -269,7 +261,7 @@ def register_signatures_menu_item():
         reverse("petitions_signature:index"),
         icon_name="user",
         order=200,
-        permission="petitions.view_signature",
+        permissions=["petitions.view_signature"],
     )
 
 

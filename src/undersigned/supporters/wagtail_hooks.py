@@ -23,7 +23,6 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView, InspectView
@@ -32,6 +31,7 @@ from wagtail.admin.widgets import Button, HeaderButton
 from wagtail.log_actions import log
 
 from undersigned.petitions.models import PetitionPage
+from undersigned.site.admin_menu import PermissionMenuItem
 from undersigned.site.errors import ApplicationError
 from undersigned.supporters import admin_views, emails, privacy_urls, selectors, services
 from undersigned.supporters.forms import SupporterFilterSet
@@ -518,17 +518,6 @@ def register_supporters_admin_urls():
     return [path("supporters/", include(admin_urls))]
 
 
-class PermissionMenuItem(MenuItem):
-    """Shown to users with any of ``permissions``."""
-
-    def __init__(self, *args, permissions: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.permissions = permissions
-
-    def is_shown(self, request):
-        return any(request.user.has_perm(permission) for permission in self.permissions)
-
-
 @hooks.register("register_petitions_menu_item")
 def register_updates_menu_item():
     return PermissionMenuItem(
@@ -575,11 +564,6 @@ def petition_update_button(page, user, next_url=None, **kwargs):
         )
 
 
-class PrivacyMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(PRIVACY_PERMISSION)
-
-
 @hooks.register("register_admin_urls")
 def register_privacy_admin_urls():
     return [path("privacy/", include(privacy_urls.admin_urls))]
@@ -587,6 +571,10 @@ def register_privacy_admin_urls():
 
 @hooks.register("register_admin_menu_item")
 def register_privacy_menu_item():
-    return PrivacyMenuItem(
-        gettext_lazy("Privacy"), reverse("privacy_admin:search"), icon_name="lock", order=170
+    return PermissionMenuItem(
+        gettext_lazy("Privacy"),
+        reverse("privacy_admin:search"),
+        icon_name="lock",
+        order=170,
+        permissions=[PRIVACY_PERMISSION],
     )
