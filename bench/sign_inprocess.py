@@ -4,6 +4,8 @@
     python bench/sign_inprocess.py --fast-path on,off   # the sign fast path, then without it
     python bench/sign_inprocess.py --rounds 15 --signatures 1000
     python bench/sign_inprocess.py --updates            # every signer ticks "keep me up to date"
+    python bench/sign_inprocess.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+    python bench/sign_inprocess.py --profile sign.prof  # cProfile of the last mode's rounds
 
 ``bench/sign_throughput.py`` measures signing through the real server under load, which is
 what a visitor sees but swings from run to run on a shared 2-core machine (the same code has
@@ -21,6 +23,10 @@ each signer also gives an email of their own and ticks "keep me up to date", so 
 signature records its consent, joins the supporter list and queues a confirmation email
 (the task is queued, not run: no worker takes from the queue here).
 
+On PostgreSQL (``--database-url``, a new database made on that server and dropped
+afterwards) the wall time per signature also holds the database server's work and the
+round trips, one client at a time.
+
 To compare two versions of the code on the same machine, run this file with each one's
 ``src`` first on the path (alternating, a few times each).
 """
@@ -28,7 +34,9 @@ To compare two versions of the code on the same machine, run this file with each
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -95,6 +103,7 @@ def signing_measure(
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
     postcodes = [postcode.replace(" ", "+") for postcode in info["postcodes"]]
     per_round, wrong = [], 0
+    profiler = cProfile.Profile(time.process_time) if os.environ.get("BENCH_PROFILE") else None
     for number in range(rounds):
         # Made before the clock starts: only the application's own work is timed.
         environs = [
@@ -116,16 +125,22 @@ def signing_measure(
             for n in range(signatures)
         ]
         started_cpu, started = time.process_time(), time.perf_counter()
+        if profiler:
+            profiler.enable()
         for environ in environs:
             status, headers, _ = _call(application, environ)
             if not (status.startswith("302") and "/thank-you/" in headers.get("location", "")):
                 wrong += 1
+        if profiler:
+            profiler.disable()
         per_round.append(
             {
                 "cpu_ms": (time.process_time() - started_cpu) * 1000 / signatures,
                 "wall_ms": (time.perf_counter() - started) * 1000 / signatures,
             }
         )
+    if profiler:
+        profiler.dump_stats(os.environ["BENCH_PROFILE"])
     result = {"rounds": per_round, "wrong_answers": wrong}
     if updates:
         result |= _supporters_and_confirmations_queued()
@@ -158,6 +173,11 @@ def main() -> None:
     parser.add_argument(
         "--updates", action="store_true", help="every signer gives an email and ticks the box"
     )
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server to make the database on (default: SQLite in a temporary folder)",
+    )
+    parser.add_argument("--profile", help="write a cProfile of the rounds to this file")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
     modes = [mode.strip() for mode in args.fast_path.split(",") if mode.strip()]
@@ -165,9 +185,14 @@ def main() -> None:
         parser.error("--fast-path takes on, off or on,off")
 
     figures = {}
-    with loadtest.demo_site(engine="SQLite", postgres_url="", workers=1, label="inproc") as site:
+    engine = "PostgreSQL" if args.database_url else "SQLite"
+    with loadtest.demo_site(
+        engine=engine, postgres_url=args.database_url or "", workers=1, label="inproc"
+    ) as site:
         for mode in modes:
             env = dict(site.env, SIGN_FAST_PATH="1" if mode == "on" else "0")
+            if args.profile:
+                env["BENCH_PROFILE"] = args.profile
             before = sum(site.signature_rows().values())
             arguments = [
                 json.dumps(site.info),
@@ -197,7 +222,7 @@ def main() -> None:
             }
             ticked = ", box ticked" if args.updates else ""
             print(
-                f"SQLite, fast path {mode}{ticked}: CPU per signature median "
+                f"{engine}, fast path {mode}{ticked}: CPU per signature median "
                 f"{figure['cpu_ms_median']:.3f} ms, min {figure['cpu_ms_min']:.3f} ms "
                 f"(rounds: {', '.join(f'{value:.3f}' for value in cpu)}); wall median "
                 f"{figure['wall_ms_median']:.3f} ms; answers other than the thank-you "
