@@ -157,6 +157,7 @@ def signatory_chunks(
     if include_addresses:
         fields.append("address")
     base = _counted(petition, last_signature_id).order_by("created_at", "pk")
+    local = timezone.get_current_timezone()  # (once: localtime() looks it up for every row)
     number = 0
     after: tuple[datetime.datetime, int] | None = None
     while True:
@@ -177,7 +178,7 @@ def signatory_chunks(
                     postcode=value[3],
                     ward=names.get(value[4], value[4]),
                     address=", ".join(value[7].splitlines()) if include_addresses else "",
-                    signed_at=timezone.localtime(value[1]),
+                    signed_at=value[1].astimezone(local),
                     paper_sheet=value[5] or "",
                     collected_on=value[6],
                 )
