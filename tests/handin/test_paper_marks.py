@@ -67,10 +67,9 @@ def test_the_pdf_gives_the_paper_total_and_the_sheet_of_each_paper_signature(
     assert "of which collected on paper" in text
     listed = text[text.index("All 5 valid signatures") :]
     assert "Paper sheet Signed" in listed
-    # Signed on paper: the day the sheet was collected. (pdftotext draws a clipped cell,
-    # the sheet's, after the rest of the table.)
-    assert "Rosalind Franklin CR0 1NY 28 Nov 2026" in listed
-    assert "=HYPERLINK(1) CR0 1NY 28 Nov 2026" in listed
+    # Signed on paper: the sheet's reference, and the day it was collected.
+    assert "Rosalind Franklin CR0 1NY Stall 7 28 Nov 2026" in listed
+    assert "=HYPERLINK(1) CR0 1NY Stall 7 28 Nov 2026" in listed
     assert listed.count("Stall 7") == 2
 
 

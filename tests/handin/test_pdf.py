@@ -3,16 +3,25 @@ appears in it (email addresses; postal addresses unless asked for)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
+from pypdf import PdfReader
 
-from tests.factories import HandinPackFactory, LocalAuthorityFactory, SignatureFactory
+from tests.factories import (
+    HandinPackFactory,
+    LocalAuthorityFactory,
+    PaperSheetFactory,
+    SignatureFactory,
+    WardFactory,
+)
 from tests.handin.conftest import file_path, pdf_text
 from tests.handin.test_selectors import held_back_twice
 from undersigned.handin import build
 from undersigned.handin.models import HandinPackState
-from undersigned.petitions.models import PetitionPage
+from undersigned.petitions.models import PetitionPage, Signature, SignatureSource
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
@@ -118,7 +127,7 @@ def test_every_page_has_the_title_at_the_top_and_page_n_of_m_at_the_foot(petitio
         SignatureFactory(petition=petition, name=f"Signer Number{n}")
     pack = build.handin_pack_build(pack=HandinPackFactory(petition=petition))
     pages = pdf_text(file_path(pack.pdf_file)).split("\f")[: pack.pdf_pages]
-    assert pack.pdf_pages == 4  # the cover, then 41 + 45 + 14 rows
+    assert pack.pdf_pages == 4  # the cover, then 43 rows under the list's heading, 45, 12
     for number, page in enumerate(pages, start=1):
         assert petition.title in page
         assert f"Page {number} of 4" in page
@@ -135,3 +144,116 @@ def test_the_list_can_be_laid_out_in_worker_processes(petition, settings):
     assert pack.pdf_pages == 3
     assert text.index("1 Signer Number0") < text.index("42 Signer Number41")
     assert "50 Signer Number49" in text
+
+
+# Names from many alphabets; each is also given with a number, to tell the rows apart.
+NAMES = ["Zoë Ó Súilleabháin", "Jan ŁÓŹ", "王小明", "محمد الأحمد", "Grace O'Brien-Hopper"]
+# One word far wider than the name column, which must break inside it instead of spilling over.
+LONG_NAME = "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaftschaferswessen"
+
+
+@pytest.fixture
+def thousand_signers(petition):
+    """1,000 counted signatures: names in several alphabets, one very long; addresses of one
+    to three lines; every 50th collected on paper."""
+    ward = WardFactory(code="E05900006", name="Market Square and St Anne's")
+    sheet = PaperSheetFactory(
+        petition=petition, reference="Stall 9", collected_on=datetime.date(2026, 11, 28)
+    )
+    start = timezone.now() - datetime.timedelta(days=20)
+    signatures = []
+    for n in range(1, 1001):
+        on_paper = n % 50 == 0
+        name = LONG_NAME if n == 500 else f"{NAMES[n % len(NAMES)]} {n}"
+        signatures.append(
+            SignatureFactory.build(
+                petition=petition,
+                name=name,
+                address="\n".join(["12 High Street", "Northfield", "Exampletown"][: n % 3 + 1]),
+                ward_code=ward.code if n % 4 == 0 else "",
+                created_at=start + datetime.timedelta(minutes=n),
+                email="" if on_paper else f"signer{n}@example.org",
+                source=SignatureSource.PAPER if on_paper else SignatureSource.ONLINE,
+                paper_sheet=sheet if on_paper else None,
+            )
+        )
+    Signature.objects.bulk_create(signatures)
+    return petition
+
+
+def list_rows(pages: list[str]) -> list[dict[int, str]]:
+    """The rows of the list on each page of ``pdftotext -raw``, by number: a row starts with
+    the line that starts with the next number (an address, or a name's own number after a
+    right-to-left name, may start a line too), and runs to the next row."""
+    expected, rows = 1, []
+    for page in pages:
+        rows.append({})
+        for line in page.splitlines():
+            if line.startswith(f"{expected:,} "):
+                rows[-1][expected] = line
+                expected += 1
+            elif rows[-1]:
+                rows[-1][expected - 1] += "\n" + line
+    return rows
+
+
+@pytest.mark.parametrize("include_addresses", [False, True])
+def test_a_list_of_a_thousand_names_has_every_name_and_every_page_numbered(
+    thousand_signers, settings, include_addresses
+):
+    settings.UNDERSIGNED_HANDIN_PAGES_PER_PART = 7  # the list in parts, joined
+    pack = build.handin_pack_build(
+        pack=HandinPackFactory(petition=thousand_signers, include_addresses=include_addresses)
+    )
+    path = file_path(pack.pdf_file)
+    text = pdf_text(path)
+    flat = words(text)
+    assert thousand_signers.statement in flat
+    assert "1,000 valid signatures" in flat
+    assert "Signatures received 1,000" in flat
+    assert "End of the list: 1,000 signatories." in flat
+
+    # Every page, and only those: "Page N of M" at the foot of each.
+    total = len(PdfReader(path).pages)
+    assert pack.pdf_pages == total
+    pages = text.split("\f")[:total]
+    for number, page in enumerate(pages, start=1):
+        assert thousand_signers.title in page
+        assert f"Page {number:,} of {total:,}" in page
+
+    # Every row once, in order, the pages full (none left with a few rows that did not fit).
+    pages_rows = list_rows(pages[1:])
+    assert [n for page in pages_rows for n in page] == list(range(1, 1001))
+    fewest = 10 if include_addresses else 35
+    assert all(fewest <= len(page) <= 45 for page in pages_rows[:-1])
+
+    rows = {n: row for page in pages_rows for n, row in page.items()}
+    for n, row in rows.items():
+        if n == 500:
+            continue
+        name = f"{NAMES[n % len(NAMES)]} {n}"
+        if "محمد" in name:
+            # pdftotext gives right-to-left words in the order they are drawn, and the letters
+            # of the lam-alef ligature the other way round (as it did from WeasyPrint).
+            assert "محمد" in row
+        else:
+            assert name in words(row)  # on one line, or more in a narrow column
+        assert ("Stall 9" in row) == (n % 50 == 0)
+        assert ("Exampletown" in row) == (include_addresses and n % 3 == 2)
+    # The long name breaks across lines of its cell, and nowhere else.
+    assert LONG_NAME in "".join(text.split()).replace("\u200b", "")
+
+
+def test_a_name_is_printed_as_written_never_read_as_typst_markup(petition):
+    names = [
+        "#sys.exit() ] [ *bold* _it_ $x^2$ <label> @ref \\ #{1 + 1}",
+        '#pagebreak() #set text(size: 40pt) ") } ]',
+        '#import "/etc/passwd"',
+    ]
+    for name in names:
+        SignatureFactory(petition=petition, name=name)
+    pack = build.handin_pack_build(pack=HandinPackFactory(petition=petition))
+    text = words(pdf_text(file_path(pack.pdf_file)))
+    for name in names:
+        assert words(name) in text
+    assert pack.pdf_pages == 2

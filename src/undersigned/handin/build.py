@@ -131,20 +131,17 @@ def handin_pack_pdf_write(*, pack: HandinPack) -> None:
             petition=petition, last_signature_id=pack.last_signature_id or 0
         )
         cover = folder / "cover.pdf"
-        pdf.render_pdf(
-            pdf.cover_html(
-                petition=petition,
-                figures=figures,
-                produced_at=produced_at,
-                include_addresses=pack.include_addresses,
-                map_svg=pdf.map_svg(petition=petition),
-            ),
-            cover,
+        cover_pages = pdf.cover_render(
+            petition=petition,
+            figures=figures,
+            produced_at=produced_at,
+            include_addresses=pack.include_addresses,
+            path=cover,
         )
         joined = folder / "pack.pdf"
         with joined.open("wb") as target:
             pages = pdf.pdf_assemble(
-                parts=[cover, *parts],
+                parts=[(cover, cover_pages), *parts],
                 target=target,
                 title=_("Hand-in pack: %(title)s") % {"title": petition.title},
                 author=petition.organiser_name,

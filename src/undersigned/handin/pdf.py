@@ -1,50 +1,71 @@
 """The hand-in PDF: a cover with the figures, then the numbered list of signatories.
 
-Both are Django templates with print CSS, laid out by WeasyPrint. WeasyPrint keeps the
-whole layout of a document in memory (a few MB a page), and a list of 200,000 names runs
-to thousands of pages, so the list is laid out in parts of a few dozen pages, each written
-to its own file and let go. pypdf then joins the cover and the parts, and writes
-"Page N of M" on every page, which is only known once every part has been laid out.
+The cover is a Django template with print CSS, laid out by WeasyPrint. The list runs to
+thousands of pages for a large petition, so it is laid out by Typst (``signatories.typ``,
+see :mod:`undersigned.handin.typeset`) in parts of a few dozen pages, side by side in worker
+processes, each part written to its own file and let go. Its pages are planned here, row by
+row, so that every page is full and the parts join seamlessly; :mod:`undersigned.handin.join`
+then joins the cover and the parts and writes "Page N of M" on every page.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
+import functools
+import json
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.loader import render_to_string
+from django.utils import dateformat
 from django.utils.translation import gettext as _
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    DecodedStreamObject,
-    DictionaryObject,
-    NameObject,
-)
+from django.utils.translation import ngettext
 
+from undersigned.handin.join import pdf_join
 from undersigned.handin.render import render_pdf
 from undersigned.handin.selectors import HandinFigures, Signatory
+from undersigned.handin.typeset import glyph_widths, signatories_render
 from undersigned.petitions.models import PetitionPage
 from undersigned.petitions.selectors import petition_ward_map_svg
 
-# Rows on each page of the list without addresses. Fixed, so that pages are full and the
-# parts join seamlessly; chosen with room to spare for the odd name that wraps.
+# As handin.css: Liberation Sans, then DejaVu Sans for what it lacks (Arabic, among others),
+# then a Chinese, Japanese and Korean font.
+FONTS = ["Liberation Sans", "DejaVu Sans", "WenQuanYi Micro Hei"]
+
+# Sizes in points of what signatories.typ lays out, for planning its pages here.
+_MM = 72 / 25.4
+PAGE_WIDTH = (210 - 2 * 16) * _MM
+PAGE_HEIGHT = (297 - 24 - 20) * _MM
+FONT_SIZE = 9.0
+LINE = FONT_SIZE * 1.3
+ROW_PADDING = 2 * 0.55 * _MM
+CELL_PADDING = 2 * 1.5 * _MM  # left and right
+HEADER_ROW = 8 * 1.3 + 2 * 1 * _MM
+HEADING = 12 * 1.2 + 1 * _MM + 3 * _MM  # the list's heading, and the gaps around its text
+TITLE_SIZE, TITLE_SHARE = 8.0, 0.7  # the running header's title: bold, at most 70% wide
+# Rounding in the layout, and an odd glyph a little wider in the fallback font.
+SPARE = 2.0
+# Rows on a page at most: the density of the list before, and room to read.
 ROWS_PER_PAGE = 45
-# About as many rows (of one to three lines) as fit on a page with addresses.
-ROWS_PER_PAGE_WITH_ADDRESSES = 25
-# The first page of the list also carries its heading.
-HEADING_ROWS = 4
+# Characters measured in the list's fonts (Latin, Greek, Cyrillic, Arabic; quotes, dashes and
+# the ellipsis); others count as 1 em wide, as Chinese characters are, more than most are.
+_MEASURED_RANGES = [(32, 127), (160, 0x250), (0x370, 0x530), (0x600, 0x700), (0x1E00, 0x1F00)]
+MEASURED = "".join(chr(code) for first, last in _MEASURED_RANGES for code in range(first, last)) + (
+    "\u2018\u2019\u201c\u201d\u2013\u2014\u2026"
+)
+_BREAK = "\u200b"  # a zero-width space: where a word longer than its column may break
 
 
 def pages_per_part() -> int:
-    """Pages laid out by WeasyPrint at once: more is a little faster, and needs more memory."""
+    """Pages of the list laid out at once: more is a little faster, and needs more memory."""
     return getattr(settings, "UNDERSIGNED_HANDIN_PAGES_PER_PART", 40)
 
 
@@ -57,12 +78,6 @@ def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
-def _common_context(
-    petition: PetitionPage, *, produced_at: datetime.datetime, counted: int
-) -> dict:
-    return {"petition": petition, "produced_at": produced_at, "counted": counted}
-
-
 def cover_html(
     *,
     petition: PetitionPage,
@@ -71,55 +86,257 @@ def cover_html(
     include_addresses: bool,
     map_svg: str = "",
 ) -> str:
-    context = _common_context(petition, produced_at=produced_at, counted=figures.counted)
-    context.update(
-        figures=figures,
-        include_addresses=include_addresses,
-        map_uri=_data_uri(map_svg) if map_svg else "",
-    )
+    context = {
+        "petition": petition,
+        "produced_at": produced_at,
+        "counted": figures.counted,
+        "figures": figures,
+        "include_addresses": include_addresses,
+        "map_uri": _data_uri(map_svg) if map_svg else "",
+    }
     return render_to_string("handin/pdf/cover.html", context)
 
 
-def signatories_html(
+def cover_render(
     *,
     petition: PetitionPage,
-    tables: list[list[Signatory]],
+    figures: HandinFigures,
+    produced_at: datetime.datetime,
+    include_addresses: bool,
+    path: Path,
+) -> int:
+    """Lay out the cover (WeasyPrint) to ``path``; return its number of pages."""
+    html = cover_html(
+        petition=petition,
+        figures=figures,
+        produced_at=produced_at,
+        include_addresses=include_addresses,
+        map_svg=map_svg(petition=petition),
+    )
+    return render_pdf(html, path)
+
+
+class _Advances(dict):
+    """Advance widths in ems, by character; 1 em for one not measured."""
+
+    def __missing__(self, char: str) -> float:
+        return 1.0
+
+
+@functools.cache
+def _advances(bold: bool) -> _Advances:
+    widths = glyph_widths(fonts=FONTS, chars=MEASURED)
+    return _Advances({char: pair[bold] for char, pair in widths.items()})
+
+
+def text_width(text: str, *, size: float = FONT_SIZE, bold: bool = False) -> float:
+    """How wide ``text`` is set in the list's fonts at ``size``, in points (never less)."""
+    return sum(map(_advances(bold).__getitem__, text)) * size
+
+
+def _breakable(word: str, width: float) -> str:
+    """``word``, with a break where it would overflow a column ``width`` points wide (CSS's
+    overflow-wrap: anywhere), if it is that long."""
+    if text_width(word) <= width:
+        return word
+    pieces, piece = [], ""
+    for char in word:
+        if piece and text_width(piece + char) > width:
+            pieces.append(piece)
+            piece = ""
+        piece += char
+    return _BREAK.join([*pieces, piece])
+
+
+def lines_of(text: str, width: float) -> int:
+    """Lines ``text`` takes in a column ``width`` points wide, filled a word at a time as
+    Typst does (which may also break after a hyphen, so it takes no more than this)."""
+    lines, used = 1, 0.0
+    space = text_width(" ")
+    for word in text.split(" "):
+        for index, piece in enumerate(word.split(_BREAK)):
+            size = text_width(piece)
+            gap = space if used and index == 0 else 0.0
+            if used and used + gap + size > width:
+                lines, used = lines + 1, size
+            else:
+                used += gap + size
+    return lines
+
+
+@functools.lru_cache(maxsize=4096)  # ward names, addresses in one street...
+def _wrapped(text: str, width: float) -> tuple[str, int]:
+    """``text`` free to break inside a word too long for the column, and its lines."""
+    text = " ".join(_breakable(word, width) for word in text.split(" "))
+    return text, lines_of(text, width)
+
+
+def _fit(text: str, width: float, *, size: float, bold: bool) -> str:
+    """``text`` cut short with an ellipsis to fit in ``width`` points on one line."""
+    if text_width(text, size=size, bold=bold) <= width:
+        return text
+    while text and text_width(text + "…", size=size, bold=bold) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Column:
+    heading: str
+    width: float | None  # millimetres; None: what the others leave
+    align: str = "left"
+    wraps: bool = True  # False: kept to one line (short enough to fit, or nearly)
+    cut: bool = False  # kept to one line, cut short if need be
+
+
+def list_columns(*, include_addresses: bool) -> list[Column]:
+    if include_addresses:
+        return [
+            Column(_("No."), 13, align="right", wraps=False),
+            Column(_("Name"), 38),
+            Column(_("Address"), None),
+            Column(_("Postcode"), 19, wraps=False),
+            Column(_("Ward"), 28),
+            Column(_("Paper sheet"), 22),
+            Column(_("Signed"), 22, wraps=False),
+        ]
+    return [
+        Column(_("No."), 13, align="right", wraps=False),
+        Column(_("Name"), None),
+        Column(_("Postcode"), 19, wraps=False),
+        Column(_("Ward"), 40),
+        # One line a row without addresses: a long sheet reference is cut short (the CSV
+        # has it whole).
+        Column(_("Paper sheet"), 22, cut=True),
+        Column(_("Signed"), 22, wraps=False),
+    ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(day: datetime.date | None) -> str:
+    return dateformat.format(day, "j M Y") if day else ""
+
+
+class ListPlan:
+    """Turns signatories into the cells of the list's rows, and rows into full pages."""
+
+    def __init__(self, *, include_addresses: bool) -> None:
+        self.include_addresses = include_addresses
+        self.columns = list_columns(include_addresses=include_addresses)
+        rest = PAGE_WIDTH / _MM - sum(column.width or 0 for column in self.columns)
+        self.widths = [column.width or rest for column in self.columns]  # millimetres
+        self.text_widths = [width * _MM - CELL_PADDING for width in self.widths]
+        self.wrapping = [
+            index for index, column in enumerate(self.columns) if column.wraps and not column.cut
+        ]
+        self.widest = max(1.0, *_advances(False).values()) * FONT_SIZE
+
+    def cells(self, row: Signatory) -> list[str]:
+        signed = row.collected_on if row.on_paper else row.signed_at.date()
+        cells = [row.number_text, row.name]
+        if self.include_addresses:
+            cells.append(row.address)
+        cells += [row.postcode, row.ward, row.paper_sheet, _day(signed)]
+        return cells
+
+    def row(self, row: Signatory) -> tuple[list[str], float]:
+        """The cells of ``row`` and its height in points."""
+        cells = self.cells(row)
+        lines = 1
+        for index in self.wrapping:
+            text, width = cells[index], self.text_widths[index]
+            # Most cells are too short to wrap whatever their letters: no need to measure.
+            if len(text) * self.widest > width and text_width(text) > width:
+                cells[index], cell_lines = _wrapped(text, width)
+                lines = max(lines, cell_lines)
+        return cells, ROW_PADDING + LINE * lines
+
+    def pages(self, rows: Iterable[Signatory], *, first_page: float) -> Iterator[list]:
+        """Rows, as cells, a page at a time; ``first_page``: room for rows on the first."""
+        page: list[list[str]] = []
+        room = first_page
+        for row in rows:
+            cells, height = self.row(row)
+            if page and (len(page) == ROWS_PER_PAGE or height > room):
+                yield page
+                page, room = [], PAGE_HEIGHT - HEADER_ROW - SPARE
+            page.append(cells)
+            room -= height
+        if page:
+            yield page
+
+
+def _list_words(
+    *, petition: PetitionPage, produced_at: datetime.datetime, counted: int
+) -> dict[str, str]:
+    title = _fit(petition.title, PAGE_WIDTH * TITLE_SHARE, size=TITLE_SIZE, bold=True)
+    footer = _("Prepared for %(organiser)s on %(date)s. Figures as at %(time)s.") % {
+        "organiser": petition.organiser_name,
+        "date": dateformat.format(produced_at, "j F Y"),
+        "time": dateformat.time_format(produced_at, "H:i"),
+    }
+    introduction = (
+        _("All %(count)s valid signatures, numbered in the order they were made.")
+        % {"count": intcomma(counted)}
+        + " "
+        + _(
+            "A signature collected on paper gives the reference of its sheet, and the day it "
+            "was collected under “Signed”."
+        )
+    )
+    end = ngettext(
+        "End of the list: %(count)s signatory.", "End of the list: %(count)s signatories.", counted
+    ) % {"count": intcomma(counted)}
+    return {
+        "title": title,
+        "kind": _("Petition hand-in pack"),
+        "footer": footer,
+        "heading": _("Signatories"),
+        "introduction": introduction,
+        "end": end,
+    }
+
+
+def list_parts(
+    *,
+    petition: PetitionPage,
+    rows: Iterable[Signatory],
     include_addresses: bool,
     produced_at: datetime.datetime,
     counted: int,
-    first: bool,
-    last: bool,
-) -> str:
-    context = _common_context(petition, produced_at=produced_at, counted=counted)
-    context.update(tables=tables, include_addresses=include_addresses, first=first, last=last)
-    return render_to_string("handin/pdf/signatories.html", context)
+) -> Iterator[tuple[str, int]]:
+    """The JSON of each part of the list (what signatories.typ reads), and its number of rows.
 
-
-def _tables(rows: Iterable[Signatory], *, first: int, size: int) -> Iterator[list[Signatory]]:
-    table: list[Signatory] = []
-    for row in rows:
-        table.append(row)
-        if len(table) == first:
-            yield table
-            table, first = [], size
-    if table:
-        yield table
-
-
-def parts_of(rows: Iterable[Signatory], *, include_addresses: bool) -> Iterator[list[list]]:
-    """Rows grouped into parts (laid out and written one at a time), each a list of tables.
-
-    Without addresses every row is one line, so each page is one table of a fixed number of
-    rows and every page is full, across parts too. Addresses make rows of one to three lines,
-    so a part is one long table that WeasyPrint breaks into pages where they fill up.
+    The first part opens with the list's heading, the last ends with its closing line.
     """
-    parts = pages_per_part()
-    if include_addresses:
-        size = ROWS_PER_PAGE_WITH_ADDRESSES * parts
-        yield from ([table] for table in _tables(rows, first=size - HEADING_ROWS, size=size))
-    else:
-        tables = _tables(rows, first=ROWS_PER_PAGE - HEADING_ROWS, size=ROWS_PER_PAGE)
-        yield from batched(tables, parts)
+    plan = ListPlan(include_addresses=include_addresses)
+    words = _list_words(petition=petition, produced_at=produced_at, counted=counted)
+    introduction_lines = lines_of(words["introduction"], PAGE_WIDTH)
+    first_page = PAGE_HEIGHT - HEADER_ROW - SPARE - HEADING - LINE * introduction_lines
+    columns = [
+        {
+            "heading": column.heading,
+            "width": width,
+            "align": column.align,
+            "wraps": column.wraps,
+            "cut": column.cut,
+        }
+        for column, width in zip(plan.columns, plan.widths, strict=True)
+    ]
+    pages = plan.pages(rows, first_page=first_page)
+    for index, (part, last) in enumerate(_mark_last(batched(pages, pages_per_part()))):
+        document = {
+            "fonts": FONTS,
+            "title": words["title"],
+            "kind": words["kind"],
+            "footer": words["footer"],
+            "columns": columns,
+            "heading": words["heading"] if index == 0 else None,
+            "introduction": words["introduction"],
+            "end": words["end"] if last else None,
+            "pages": part,
+        }
+        yield json.dumps(document, ensure_ascii=False), sum(len(page) for page in part)
 
 
 def _mark_last(items: Iterable) -> Iterator[tuple]:
@@ -149,40 +366,11 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 def pdf_processes() -> int:
     """Worker processes that lay out the parts of the list.
 
-    1 (the default) keeps WeasyPrint's memory out of the long-running task worker: what it
+    1 (the default) keeps Typst's memory out of the long-running task worker: what it
     allocates goes back to the system when the worker process ends. More lay out parts side
     by side on spare cores. 0 lays out in this process (tests, profiling).
     """
     return max(0, getattr(settings, "UNDERSIGNED_HANDIN_PDF_PROCESSES", 1))
-
-
-# A worker process is replaced after this many parts, so that its memory cannot creep up.
-PARTS_PER_WORKER = 20
-
-
-def _parts(
-    *,
-    petition: PetitionPage,
-    rows: Iterable[Signatory],
-    include_addresses: bool,
-    produced_at: datetime.datetime,
-    counted: int,
-    folder: Path,
-) -> Iterator[tuple[str, Path, int]]:
-    """The HTML of each part of the list, the file it goes to, and its number of rows."""
-    for index, (part, last) in enumerate(
-        _mark_last(parts_of(rows, include_addresses=include_addresses))
-    ):
-        html = signatories_html(
-            petition=petition,
-            tables=part,
-            include_addresses=include_addresses,
-            produced_at=produced_at,
-            counted=counted,
-            first=index == 0,
-            last=last,
-        )
-        yield html, folder / f"signatories-{index:05d}.pdf", sum(len(table) for table in part)
 
 
 def signatory_parts_render(
@@ -194,137 +382,70 @@ def signatory_parts_render(
     counted: int,
     folder: Path,
     on_part: Callable[[int], None] | None = None,
-) -> list[Path]:
-    """Lay out the list in parts of :func:`pages_per_part` pages, one PDF file each.
+) -> list[tuple[Path, int]]:
+    """Lay out the list in parts of :func:`pages_per_part` pages, one PDF file each; return
+    each file with its number of pages.
 
     Parts do not depend on each other (page numbers are added when they are joined), so
     they are handed to :func:`pdf_processes` worker processes as they are produced.
     ``on_part(rows_done)`` is called as parts finish, in order.
     """
-    parts = _parts(
-        petition=petition,
-        rows=rows,
-        include_addresses=include_addresses,
-        produced_at=produced_at,
-        counted=counted,
-        folder=folder,
+    parts = (
+        (part, folder / f"signatories-{index:05d}.pdf", part_rows)
+        for index, (part, part_rows) in enumerate(
+            list_parts(
+                petition=petition,
+                rows=rows,
+                include_addresses=include_addresses,
+                produced_at=produced_at,
+                counted=counted,
+            )
+        )
     )
-    paths: list[Path] = []
+    done: list[tuple[Path, int]] = []
     rows_done = 0
 
-    def finished(path: Path, part_rows: int) -> None:
+    def finished(path: Path, pages: int, part_rows: int) -> None:
         nonlocal rows_done
-        paths.append(path)
+        done.append((path, pages))
         rows_done += part_rows
         if on_part is not None:
             on_part(rows_done)
 
     processes = pdf_processes()
     if processes == 0:
-        for html, path, part_rows in parts:
-            render_pdf(html, path)
-            finished(path, part_rows)
-        return paths
+        for part, path, part_rows in parts:
+            finished(path, signatories_render(part, path), part_rows)
+        return done
     # "spawn": the workers start clean, without this process's database connections.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=processes, mp_context=context, max_tasks_per_child=PARTS_PER_WORKER
-    ) as pool:
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
         pending: deque[tuple[Future, Path, int]] = deque()
-        for html, path, part_rows in parts:
-            pending.append((pool.submit(render_pdf, html, path), path, part_rows))
+        for part, path, part_rows in parts:
+            pending.append((pool.submit(signatories_render, part, path), path, part_rows))
             # A couple of parts waiting per worker keeps them busy; more would only use memory.
             while len(pending) > processes * 2 or (pending and pending[0][0].done()):
                 future, done_path, done_rows = pending.popleft()
-                future.result()
-                finished(done_path, done_rows)
+                finished(done_path, future.result(), done_rows)
         for future, done_path, done_rows in pending:
-            future.result()
-            finished(done_path, done_rows)
-    return paths
+            finished(done_path, future.result(), done_rows)
+    return done
 
 
-# Widths of the Helvetica glyphs used in page numbers, in thousandths of the font size
-# (Adobe's metrics for the standard font every PDF reader has); others count as digits.
-_HELVETICA_WIDTHS = {" ": 278, "f": 278, "P": 667, "a": 556, "e": 556, "g": 556, "o": 556}
-FOOTER_FONT_SIZE = 7.5
-FOOTER_RIGHT = 595.28 - 16 * 72 / 25.4  # A4 width less the 16 mm right margin, in points
-FOOTER_BASELINE = 36.0  # points above the bottom edge, level with the footer's other text
-
-
-def _pdf_text(text: str) -> bytes:
-    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    return escaped.encode("cp1252", errors="replace")
-
-
-def _page_number_stream(text: str) -> bytes:
-    width = sum(_HELVETICA_WIDTHS.get(char, 556) for char in text) * FOOTER_FONT_SIZE / 1000
-    x = FOOTER_RIGHT - width
-    return b"q 0.33 g BT /UndersignedPageNumber %.2f Tf %.2f %.2f Td (%s) Tj ET Q\n" % (
-        FOOTER_FONT_SIZE,
-        x,
-        FOOTER_BASELINE,
-        _pdf_text(text),
-    )
-
-
-def _number_pages(writer: PdfWriter) -> None:
-    """Write "Page N of M" at the foot of every page, on top of what is there.
-
-    (``_add_object`` is pypdf's way to add an indirect object, which a page's contents
-    must be; pypdf is pinned in ``pyproject.toml``.)
-    """
-    font = writer._add_object(
-        DictionaryObject(
-            {
-                NameObject("/Type"): NameObject("/Font"),
-                NameObject("/Subtype"): NameObject("/Type1"),
-                NameObject("/BaseFont"): NameObject("/Helvetica"),
-                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-            }
-        )
-    )
-    save, restore = DecodedStreamObject(), DecodedStreamObject()
-    save.set_data(b"q\n")
-    restore.set_data(b"\nQ\n")
-    save_ref, restore_ref = writer._add_object(save), writer._add_object(restore)
-    total = len(writer.pages)
-    for number, page in enumerate(writer.pages, start=1):
-        stamp = DecodedStreamObject()
-        label = _("Page %(page)s of %(pages)s") % {"page": f"{number:,}", "pages": f"{total:,}"}
-        stamp.set_data(_page_number_stream(label))
-        contents = page.raw_get("/Contents")
-        existing = contents.get_object()
-        existing = list(existing) if isinstance(existing, ArrayObject) else [contents]
-        # The page's own drawing is wrapped in q/Q so that whatever state it leaves behind
-        # (WeasyPrint flips the y axis) does not move the page number.
-        page[NameObject("/Contents")] = ArrayObject(
-            [save_ref, *existing, restore_ref, writer._add_object(stamp)]
-        )
-        if "/Resources" not in page:
-            page[NameObject("/Resources")] = DictionaryObject()
-        resources = page["/Resources"].get_object()
-        fonts = resources.get("/Font")
-        if fonts is None:
-            fonts = DictionaryObject()
-            resources[NameObject("/Font")] = fonts
-        fonts.get_object()[NameObject("/UndersignedPageNumber")] = font
-
-
-def pdf_assemble(*, parts: list[Path], target: BinaryIO, title: str, author: str) -> int:
-    """Join ``parts`` into one PDF written to ``target``, number its pages; return the count."""
-    writer = PdfWriter()
-    for path in parts:
-        for page in PdfReader(path).pages:
-            writer.add_page(page)
-    _number_pages(writer)
-    writer.add_metadata(
-        {
+def pdf_assemble(
+    *, parts: list[tuple[Path, int]], target: BinaryIO, title: str, author: str
+) -> int:
+    """Join ``parts`` (files and their numbers of pages) into one PDF written to ``target``,
+    number its pages; return the count."""
+    label = _("Page %(page)s of %(pages)s")
+    return pdf_join(
+        parts=parts,
+        target=target,
+        page_label=lambda page, pages: label % {"page": f"{page:,}", "pages": f"{pages:,}"},
+        metadata={
             "/Title": title,
             "/Author": author,
             "/Subject": _("Petition hand-in pack"),
             "/Creator": "Undersigned",
-        }
+        },
     )
-    writer.write(target)
-    return len(writer.pages)

@@ -1,4 +1,4 @@
-"""HTML to a PDF file with WeasyPrint. No Django imports: it also runs in worker processes."""
+"""HTML to a PDF file with WeasyPrint: the hand-in pack's cover."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from weasyprint import HTML
 
-# WeasyPrint logs a line per page laid out at INFO; a large pack has thousands of pages.
+# WeasyPrint logs a line per page laid out at INFO.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
