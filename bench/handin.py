@@ -1,6 +1,6 @@
 """Hand-in pack speed and memory: the CSV and the PDF of a petition with many signatures.
 
-    python bench/handin.py                      # 200,000 signatures, fresh SQLite
+    python bench/handin.py --processes 2        # 200,000 signatures, fresh SQLite
     python bench/handin.py --rows 20000 --addresses
     python bench/handin.py --database-url postgres://postgres@127.0.0.1:5432/postgres
 
@@ -9,11 +9,14 @@ server given by ``--database-url`` (and dropped afterwards); one petition gets `
 counted signatures (plus 2% duplicates, every one with an email address) in eight wards.
 Then each step of the background task runs in its own child process, calling the service
 as the task does, so that each step's peak memory is its own: ``ru_maxrss`` for the whole
-process (WeasyPrint's layout lives largely outside Python's heap) and ``tracemalloc``'s peak
-for Python objects. tracemalloc slows WeasyPrint down about sevenfold, so the PDF is timed
-without it, and its tracemalloc peak is taken in one more run over the first
-``--tracemalloc-rows`` signatories (memory does not grow with the number of rows: the list
-is laid out a part at a time, so a few parts show the peak).
+process and for the largest of its layout workers (Typst's layout lives outside Python's
+heap), and ``tracemalloc``'s peak for Python objects. Within the PDF step, the list's layout
+(Typst, in ``--processes`` workers), the cover (WeasyPrint) and the joining and numbering of
+the pages are timed on their own. tracemalloc slows Python down, so the PDF is timed without
+it, and its tracemalloc peak is taken in one more run over the first ``--tracemalloc-rows``
+signatories (memory does not grow with the number of rows: the list is laid out a part at a
+time, so a few parts show the peak). Each figure comes with the 1-minute load average at its
+end: another busy process on the machine shows in the wall-clock times, less in CPU seconds.
 """
 
 from __future__ import annotations
@@ -177,6 +180,41 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _measure(started: float, cpu_started: float) -> dict:
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": _cpu_seconds() - cpu_started,
+        "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "workers_maxrss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "load": os.getloadavg()[0],
+    }
+
+
+# The parts of the PDF step, as build.handin_pack_pdf_write calls them.
+PDF_PARTS = {
+    "signatory_parts_render": "list laid out",
+    "cover_render": "cover laid out",
+    "pdf_assemble": "joined and numbered",
+}
+
+
+def _time_pdf_parts(timings: dict[str, dict]) -> None:
+    """Wrap the functions the PDF step calls so that each records its own figures."""
+    from undersigned.handin import pdf
+
+    def timed(function):
+        def call(*args, **kwargs):
+            started, cpu_started = time.perf_counter(), _cpu_seconds()
+            result = function(*args, **kwargs)
+            timings[function.__name__] = _measure(started, cpu_started)
+            return result
+
+        return call
+
+    for name in PDF_PARTS:
+        setattr(pdf, name, timed(getattr(pdf, name)))
+
+
 def step(name: str, pack_id: int, *, addresses: bool, trace: bool) -> dict:
     """Run one step of the build in this process and measure it."""
     from undersigned.handin import build
@@ -187,23 +225,24 @@ def step(name: str, pack_id: int, *, addresses: bool, trace: bool) -> dict:
         HandinPack.objects.filter(pk=pack_id).update(include_addresses=addresses)
         pack.include_addresses = addresses
     write = {"csv": build.handin_pack_csv_write, "pdf": build.handin_pack_pdf_write}[name]
+    timings: dict[str, dict] = {}
+    if name == "pdf":
+        _time_pdf_parts(timings)
     if trace:
         tracemalloc.start()
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     write(pack=pack)
-    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
+    figures = _measure(started, cpu_started)
     traced_peak = tracemalloc.get_traced_memory()[1] if trace else 0
     pack.refresh_from_db()
     field = pack.csv_file if name == "csv" else pack.pdf_file
     return {
-        "seconds": seconds,
-        "cpu": cpu,
-        "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "workers_maxrss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        **figures,
         "traced_peak_mib": traced_peak / 2**20,
         "bytes": field.size,
         "pages": pack.pdf_pages,
         "rows": pack.rows_total,
+        "parts": timings,
     }
 
 
@@ -225,10 +264,11 @@ def _report(name: str, figures: dict, *, addresses: bool, processes: int) -> Non
         if figures["traced_peak_mib"]
         else ""
     )
+    layout_workers = name == "pdf" and processes and not figures["traced_peak_mib"]
     workers = (
         f" (+ {processes} worker process{'es' if processes > 1 else ''}, "
         f"{figures['workers_maxrss_mib']:,.0f} MiB each at most)"
-        if name == "pdf" and processes and not figures["traced_peak_mib"]
+        if layout_workers
         else ""
     )
     print(
@@ -236,9 +276,26 @@ def _report(name: str, figures: dict, *, addresses: bool, processes: int) -> Non
         f"{figures['rows']:,} rows in {figures['seconds']:,.1f} s "
         f"({figures['rows'] / figures['seconds']:,.0f} rows/s, "
         f"{figures['cpu']:,.1f} s CPU){pages}, {figures['bytes'] / 2**20:,.1f} MiB; "
-        f"peak RSS {figures['maxrss_mib']:,.0f} MiB{workers}{traced}",
+        f"peak RSS {figures['maxrss_mib']:,.0f} MiB{workers}{traced}; "
+        f"load average {figures['load']:.2f}",
         flush=True,
     )
+    for function, label in PDF_PARTS.items():
+        part = figures["parts"].get(function)
+        if part is None:
+            continue
+        # ru_maxrss is the peak so far: each part shows the highest reached by its end.
+        workers = (
+            f", workers {part['workers_maxrss_mib']:,.0f} MiB"
+            if function == "signatory_parts_render" and layout_workers
+            else ""
+        )
+        print(
+            f"  {label}: {part['seconds']:,.1f} s, {part['cpu']:,.1f} s CPU; "
+            f"peak RSS so far {part['maxrss_mib']:,.0f} MiB{workers}; "
+            f"load average {part['load']:.2f}",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -262,7 +319,9 @@ def main() -> None:
         default=1,
         help="worker processes laying out the PDF (default 1; 0: in the step's own process)",
     )
-    parser.add_argument("--pages-per-part", type=int, help="pages WeasyPrint lays out at once")
+    parser.add_argument(
+        "--pages-per-part", type=int, help="pages of the list Typst lays out at once"
+    )
     parser.add_argument("--keep", type=Path, help="copy the built files into this folder")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -141,13 +141,17 @@ def test_the_paper_upload_benchmark_reads_reports_and_stores_a_file_through_the_
 
 
 def test_the_hand_in_benchmark_builds_the_csv_and_the_pdf_of_a_petition():
-    result = run_bench("handin.py", "--rows", "120", "--tracemalloc-rows", "0")
+    result = run_bench(
+        "handin.py", "--rows", "10000", "--processes", "2", "--tracemalloc-rows", "0"
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "SQLite: stored 120 signatures" in out
-    assert re.search(r"CSV: 120 rows in .* s", out)
-    assert re.search(r"PDF: 120 rows in .* s .*, \d+ pages", out)
+    assert "SQLite: stored 10,000 signatures" in out
+    assert re.search(r"CSV: 10,000 rows in .* s.*; load average [\d.]+", out)
+    assert re.search(r"PDF: 10,000 rows in .* s .*, \d+ pages.*2 worker processes", out)
+    for part in ("list laid out", "cover laid out", "joined and numbered"):
+        assert re.search(rf"  {part}: .* s, .* s CPU", out)
 
 
 def test_the_breakdown_benchmark_counts_by_area_and_draws_the_map():
