@@ -19,8 +19,9 @@ from tests.factories import (
 )
 from tests.handin.conftest import file_path, pdf_text
 from tests.handin.test_selectors import held_back_twice
-from undersigned.handin import build
+from undersigned.handin import build, pdf
 from undersigned.handin.models import HandinPackState
+from undersigned.handin.selectors import Signatory
 from undersigned.petitions.models import PetitionPage, Signature, SignatureSource
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -257,3 +258,16 @@ def test_a_name_is_printed_as_written_never_read_as_typst_markup(petition):
     for name in names:
         assert words(name) in text
     assert pack.pdf_pages == 2
+
+
+def test_the_closing_line_of_the_list_is_never_alone_on_its_page():
+    plan = pdf.ListPlan(include_addresses=False)
+    signed = timezone.now()
+    rows = [
+        Signatory(number=n, name=f"Signer {n}", postcode="", ward="", address="", signed_at=signed)
+        for n in range(1, pdf.ROWS_PER_PAGE + 1)
+    ]
+    full_page = pdf.PAGE_HEIGHT - pdf.HEADER_ROW - pdf.SPARE
+    assert [len(page) for page in plan.pages(rows, first_page=full_page, end=0)] == [45]
+    # No room left under the 45th row: it goes over with the closing line.
+    assert [len(page) for page in plan.pages(rows, first_page=full_page, end=60)] == [44, 1]

@@ -42,14 +42,18 @@ FONTS = ["Liberation Sans", "DejaVu Sans", "WenQuanYi Micro Hei"]
 
 # Sizes in points of what signatories.typ lays out, for planning its pages here.
 _MM = 72 / 25.4
-PAGE_WIDTH = (210 - 2 * 16) * _MM
+HEADER_WIDTH = (210 - 2 * 16) * _MM
+BODY_MARGIN = 6.0  # as the cover's body: the list is this much narrower than the header
+LIST_WIDTH = HEADER_WIDTH - 2 * BODY_MARGIN
 PAGE_HEIGHT = (297 - 24 - 20) * _MM
 FONT_SIZE = 9.0
 LINE = FONT_SIZE * 1.3
 ROW_PADDING = 2 * 0.55 * _MM
 CELL_PADDING = 2 * 1.5 * _MM  # left and right
 HEADER_ROW = 8 * 1.3 + 2 * 1 * _MM
-HEADING = 12 * 1.2 + 1 * _MM + 3 * _MM  # the list's heading, and the gaps around its text
+# The list's heading, and the gaps around its text.
+HEADING = BODY_MARGIN + 12 * 1.2 + 1 * _MM + 3 * _MM
+END_GAP = 2 * _MM  # above the list's closing line
 TITLE_SIZE, TITLE_SHARE = 8.0, 0.7  # the running header's title: bold, at most 70% wide
 # Rounding in the layout, and an odd glyph a little wider in the fallback font.
 SPARE = 2.0
@@ -223,7 +227,7 @@ class ListPlan:
     def __init__(self, *, include_addresses: bool) -> None:
         self.include_addresses = include_addresses
         self.columns = list_columns(include_addresses=include_addresses)
-        rest = PAGE_WIDTH / _MM - sum(column.width or 0 for column in self.columns)
+        rest = LIST_WIDTH / _MM - sum(column.width or 0 for column in self.columns)
         self.widths = [column.width or rest for column in self.columns]  # millimetres
         self.text_widths = [width * _MM - CELL_PADDING for width in self.widths]
         self.wrapping = [
@@ -251,8 +255,9 @@ class ListPlan:
                 lines = max(lines, cell_lines)
         return cells, ROW_PADDING + LINE * lines
 
-    def pages(self, rows: Iterable[Signatory], *, first_page: float) -> Iterator[list]:
-        """Rows, as cells, a page at a time; ``first_page``: room for rows on the first."""
+    def pages(self, rows: Iterable[Signatory], *, first_page: float, end: float) -> Iterator[list]:
+        """Rows, as cells, a page at a time; ``first_page``: room for rows on the first;
+        ``end``: room the list's closing line takes under the last row."""
         page: list[list[str]] = []
         room = first_page
         for row in rows:
@@ -262,6 +267,10 @@ class ListPlan:
                 page, room = [], PAGE_HEIGHT - HEADER_ROW - SPARE
             page.append(cells)
             room -= height
+        if len(page) > 1 and room < end:
+            # The closing line goes under a row of the list, not alone on a page of its own.
+            yield page[:-1]
+            page = page[-1:]
         if page:
             yield page
 
@@ -269,7 +278,7 @@ class ListPlan:
 def _list_words(
     *, petition: PetitionPage, produced_at: datetime.datetime, counted: int
 ) -> dict[str, str]:
-    title = _fit(petition.title, PAGE_WIDTH * TITLE_SHARE, size=TITLE_SIZE, bold=True)
+    title = _fit(petition.title, HEADER_WIDTH * TITLE_SHARE, size=TITLE_SIZE, bold=True)
     footer = _("Prepared for %(organiser)s on %(date)s. Figures as at %(time)s.") % {
         "organiser": petition.organiser_name,
         "date": dateformat.format(produced_at, "j F Y"),
@@ -311,7 +320,7 @@ def list_parts(
     """
     plan = ListPlan(include_addresses=include_addresses)
     words = _list_words(petition=petition, produced_at=produced_at, counted=counted)
-    introduction_lines = lines_of(words["introduction"], PAGE_WIDTH)
+    introduction_lines = lines_of(words["introduction"], LIST_WIDTH)
     first_page = PAGE_HEIGHT - HEADER_ROW - SPARE - HEADING - LINE * introduction_lines
     columns = [
         {
@@ -323,7 +332,8 @@ def list_parts(
         }
         for column, width in zip(plan.columns, plan.widths, strict=True)
     ]
-    pages = plan.pages(rows, first_page=first_page)
+    end = END_GAP + LINE * lines_of(words["end"], LIST_WIDTH)
+    pages = plan.pages(rows, first_page=first_page, end=end)
     for index, (part, last) in enumerate(_mark_last(batched(pages, pages_per_part()))):
         document = {
             "fonts": FONTS,
