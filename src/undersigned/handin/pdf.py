@@ -425,14 +425,15 @@ def signatory_parts_render(
     processes = pdf_processes()
     if processes == 0:
         for part, path, part_rows in parts:
-            finished(path, signatories_render(part, path), part_rows)
+            finished(path, signatories_render(part=part, path=path), part_rows)
         return done
     # "spawn": the workers start clean, without this process's database connections.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
         pending: deque[tuple[Future, Path, int]] = deque()
         for part, path, part_rows in parts:
-            pending.append((pool.submit(signatories_render, part, path), path, part_rows))
+            future = pool.submit(signatories_render, part=part, path=path)
+            pending.append((future, path, part_rows))
             # A couple of parts waiting per worker keeps them busy; more would only use memory.
             while len(pending) > processes * 2 or (pending and pending[0][0].done()):
                 future, done_path, done_rows = pending.popleft()

@@ -30,7 +30,7 @@ def _compiler() -> typst.Compiler:
     return typst.Compiler(_list_source())
 
 
-def signatories_render(part: str, path: Path) -> int:
+def signatories_render(*, part: str, path: Path) -> int:
     """Lay out one part of the list (``part``: the JSON that signatories.typ reads) to ``path``;
     return its number of pages."""
     compiler = _compiler()
