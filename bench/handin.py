@@ -180,10 +180,16 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _measure(started: float, cpu_started: float) -> dict:
+def _children_cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+
+
+def _measure(started: float, cpu_started: float, children_started: float = 0.0) -> dict:
     return {
         "seconds": time.perf_counter() - started,
         "cpu": _cpu_seconds() - cpu_started,
+        "workers_cpu": _children_cpu_seconds() - children_started,
         "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "workers_maxrss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "load": os.getloadavg()[0],
@@ -205,8 +211,9 @@ def _time_pdf_parts(timings: dict[str, dict]) -> None:
     def timed(function):
         def call(*args, **kwargs):
             started, cpu_started = time.perf_counter(), _cpu_seconds()
+            children_started = _children_cpu_seconds()
             result = function(*args, **kwargs)
-            timings[function.__name__] = _measure(started, cpu_started)
+            timings[function.__name__] = _measure(started, cpu_started, children_started)
             return result
 
         return call
@@ -285,13 +292,11 @@ def _report(name: str, figures: dict, *, addresses: bool, processes: int) -> Non
         if part is None:
             continue
         # ru_maxrss is the peak so far: each part shows the highest reached by its end.
-        workers = (
-            f", workers {part['workers_maxrss_mib']:,.0f} MiB"
-            if function == "signatory_parts_render" and layout_workers
-            else ""
-        )
+        in_workers = function == "signatory_parts_render" and layout_workers
+        workers = f", workers {part['workers_maxrss_mib']:,.0f} MiB" if in_workers else ""
+        workers_cpu = f" ({part['workers_cpu']:,.1f} s in the workers)" if in_workers else ""
         print(
-            f"  {label}: {part['seconds']:,.1f} s, {part['cpu']:,.1f} s CPU; "
+            f"  {label}: {part['seconds']:,.1f} s, {part['cpu']:,.1f} s CPU{workers_cpu}; "
             f"peak RSS so far {part['maxrss_mib']:,.0f} MiB{workers}; "
             f"load average {part['load']:.2f}",
             flush=True,
