@@ -250,13 +250,16 @@ def test_a_name_is_printed_as_written_never_read_as_typst_markup(petition):
         "#sys.exit() ] [ *bold* _it_ $x^2$ <label> @ref \\ #{1 + 1}",
         '#pagebreak() #set text(size: 40pt) ") } ]',
         '#import "/etc/passwd"',
+        "Ada\nLovelace\tKing",  # a line break typed in is a space
     ]
     for name in names:
         SignatureFactory(petition=petition, name=name)
     pack = build.handin_pack_build(pack=HandinPackFactory(petition=petition))
-    text = words(pdf_text(file_path(pack.pdf_file)))
+    raw = pdf_text(file_path(pack.pdf_file))
+    text = words(raw)
     for name in names:
         assert words(name) in text
+    assert "4 Ada Lovelace King CR0 1NY" in raw
     assert pack.pdf_pages == 2
 
 

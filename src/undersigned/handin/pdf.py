@@ -216,6 +216,12 @@ def list_columns(*, include_addresses: bool) -> list[Column]:
     ]
 
 
+def _one_line(text: str) -> str:
+    """``text`` with a line break or tab typed into it as a space: a row's height is
+    planned from its words, and Typst would break the line there."""
+    return text if text.isprintable() else " ".join(text.split())
+
+
 @functools.lru_cache(maxsize=4096)
 def _day(day: datetime.date | None) -> str:
     return dateformat.format(day, "j M Y") if day else ""
@@ -237,11 +243,9 @@ class ListPlan:
 
     def cells(self, row: Signatory) -> list[str]:
         signed = row.collected_on if row.on_paper else row.signed_at.date()
-        cells = [row.number_text, row.name]
-        if self.include_addresses:
-            cells.append(row.address)
-        cells += [row.postcode, row.ward, row.paper_sheet, _day(signed)]
-        return cells
+        typed = [row.name, row.address] if self.include_addresses else [row.name]
+        typed += [row.postcode, row.ward, row.paper_sheet]
+        return [row.number_text, *map(_one_line, typed), _day(signed)]
 
     def row(self, row: Signatory) -> tuple[list[str], float]:
         """The cells of ``row`` and its height in points."""
