@@ -92,6 +92,8 @@ def cover_html(
 ) -> str:
     context = {
         "petition": petition,
+        # WeasyPrint does not cut a long title short in the running header: cut here.
+        "running_title": _running_title(petition),
         "produced_at": produced_at,
         "counted": figures.counted,
         "figures": figures,
@@ -182,6 +184,10 @@ def _fit(text: str, width: float, *, size: float, bold: bool) -> str:
     while text and text_width(text + "…", size=size, bold=bold) > width:
         text = text[:-1]
     return text.rstrip() + "…"
+
+
+def _running_title(petition: PetitionPage) -> str:
+    return _fit(petition.title, HEADER_WIDTH * TITLE_SHARE, size=TITLE_SIZE, bold=True)
 
 
 @dataclass(frozen=True)
@@ -282,7 +288,7 @@ class ListPlan:
 def _list_words(
     *, petition: PetitionPage, produced_at: datetime.datetime, counted: int
 ) -> dict[str, str]:
-    title = _fit(petition.title, HEADER_WIDTH * TITLE_SHARE, size=TITLE_SIZE, bold=True)
+    title = _running_title(petition)
     footer = _("Prepared for %(organiser)s on %(date)s. Figures as at %(time)s.") % {
         "organiser": petition.organiser_name,
         "date": dateformat.format(produced_at, "j F Y"),
