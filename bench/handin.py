@@ -1,6 +1,6 @@
 """Hand-in pack speed and memory: the CSV and the PDF of a petition with many signatures.
 
-    python bench/handin.py --processes 2        # 200,000 signatures, fresh SQLite
+    python bench/handin.py                      # 200,000 signatures, fresh SQLite
     python bench/handin.py --rows 20000 --addresses
     python bench/handin.py --database-url postgres://postgres@127.0.0.1:5432/postgres
 
@@ -224,7 +224,7 @@ def _time_pdf_parts(timings: dict[str, dict]) -> None:
 
 def step(name: str, pack_id: int, *, addresses: bool, trace: bool) -> dict:
     """Run one step of the build in this process and measure it."""
-    from undersigned.handin import build
+    from undersigned.handin import build, pdf
     from undersigned.handin.models import HandinPack
 
     pack = HandinPack.objects.select_related("petition").get(pk=pack_id)
@@ -250,6 +250,7 @@ def step(name: str, pack_id: int, *, addresses: bool, trace: bool) -> dict:
         "pages": pack.pdf_pages,
         "rows": pack.rows_total,
         "parts": timings,
+        "processes": pdf.pdf_processes(),
     }
 
 
@@ -264,7 +265,8 @@ def _child(env: dict[str, str], *args: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-def _report(name: str, figures: dict, *, addresses: bool, processes: int) -> None:
+def _report(name: str, figures: dict, *, addresses: bool) -> None:
+    processes = figures["processes"]
     pages = f", {figures['pages']:,} pages" if figures["pages"] else ""
     traced = (
         f", tracemalloc peak {figures['traced_peak_mib']:,.0f} MiB (traced run)"
@@ -321,8 +323,8 @@ def main() -> None:
     parser.add_argument(
         "--processes",
         type=int,
-        default=1,
-        help="worker processes laying out the PDF (default 1; 0: in the step's own process)",
+        help="worker processes laying out the PDF (default: the site's, two on two cores or "
+        "more; 0: in the step's own process)",
     )
     parser.add_argument(
         "--pages-per-part", type=int, help="pages of the list Typst lays out at once"
@@ -337,9 +339,10 @@ def main() -> None:
 
         # tracemalloc sees only this process: a traced run lays out here, not in workers.
         traced = args.child[0] in ("csv", "pdf") and args.child[-1] == "1"
-        settings.UNDERSIGNED_HANDIN_PDF_PROCESSES = (
-            0 if traced else int(os.environ["BENCH_PROCESSES"])
-        )
+        if traced:
+            settings.UNDERSIGNED_HANDIN_PDF_PROCESSES = 0
+        elif os.environ.get("BENCH_PROCESSES"):
+            settings.UNDERSIGNED_HANDIN_PDF_PROCESSES = int(os.environ["BENCH_PROCESSES"])
         if os.environ.get("BENCH_PAGES_PER_PART"):
             settings.UNDERSIGNED_HANDIN_PAGES_PER_PART = int(os.environ["BENCH_PAGES_PER_PART"])
         command, *rest = args.child
@@ -356,7 +359,7 @@ def main() -> None:
     with scratch(label="handin", database_url=args.database_url, environ=env) as space:
         folder, engine = space.folder, space.engine
         env.update(
-            BENCH_PROCESSES=str(args.processes),
+            BENCH_PROCESSES="" if args.processes is None else str(args.processes),
             BENCH_PAGES_PER_PART=str(args.pages_per_part or ""),
         )
         started = time.perf_counter()
@@ -376,7 +379,7 @@ def main() -> None:
             if args.only and name != args.only:
                 continue
             figures = json.loads(_child(env, name, pack, addresses, trace))
-            _report(name, figures, addresses=args.addresses, processes=args.processes)
+            _report(name, figures, addresses=args.addresses)
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for path in (folder / "private").rglob("*.*"):
