@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
+from django.db import ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from undersigned.petitions import services
@@ -83,6 +83,26 @@ def test_a_server_that_forgot_the_statement_has_it_prepared_again_and_nothing_is
     assert result.signature.state == SignatureState.COUNTED
     assert len(prepared_signing_statements()) == 1
     assert Signature.objects.filter(petition=petition).count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_inside_a_transaction_a_forgotten_statement_fails_it_and_the_next_prepares_it_again(
+    petition,
+):
+    sign(petition, "Ada Lovelace")
+    with connection.cursor() as cursor:
+        cursor.execute("DISCARD ALL")
+
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        sign(petition, "Grace Hopper")
+    with transaction.atomic():
+        result = sign(petition, "Mary Seacole")
+
+    assert result.signature.state == SignatureState.COUNTED
+    assert sorted(Signature.objects.values_list("name", flat=True)) == [
+        "Ada Lovelace",
+        "Mary Seacole",
+    ]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

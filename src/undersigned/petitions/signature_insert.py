@@ -242,7 +242,8 @@ def _run_prepared(cursor, statement: _Statement, params: list, *, lock_for: str)
     lock of ``lock_for`` if given. A server that forgot it (``DISCARD ALL`` or
     ``DEALLOCATE``, as a connection pooler may send) has it prepared again, and the
     signature stored at the second try, unless a transaction was open (the failure has
-    ended it, so the caller's transaction fails as it would for any error)."""
+    ended it, so the caller's transaction fails as it would for any error; the next
+    signature on the connection prepares it again)."""
 
     def run() -> tuple | None:
         execute = _prepared_execute(cursor, statement, len(params))
@@ -254,10 +255,11 @@ def _run_prepared(cursor, statement: _Statement, params: list, *, lock_for: str)
     try:
         return run()
     except ProgrammingError as error:
-        forgotten = getattr(error.__cause__, "sqlstate", None) == FORGOTTEN_STATEMENT
-        if not forgotten or connection.in_atomic_block:
+        if getattr(error.__cause__, "sqlstate", None) != FORGOTTEN_STATEMENT:
             raise
         _prepared[connection.connection].discard(statement.prepared_name)
+        if connection.in_atomic_block:
+            raise
     return run()
 
 
