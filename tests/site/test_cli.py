@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -121,6 +122,14 @@ def test_each_worker_of_the_front_listens_on_a_tcp_socket_of_its_own(bind, own_s
     argv = cli._gunicorn_argv(bind=bind, workers=3, extra=[])
 
     assert ("--reuse-port" in argv) is own_sockets
+
+
+def test_the_front_runs_on_uvloop_which_is_installed():
+    argv = cli._gunicorn_argv(bind="127.0.0.1:8000", workers=3, extra=[])
+
+    assert argv[argv.index("--asgi-loop") + 1] == "uvloop"
+    # gunicorn would fall back to asyncio's loop with only a warning in its log.
+    assert importlib.util.find_spec("uvloop") is not None
 
 
 def test_the_benchmarks_reference_on_sync_workers_shares_one_socket_as_before():
