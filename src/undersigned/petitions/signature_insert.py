@@ -25,7 +25,9 @@ Whether a row was stored comes back through ``RETURNING``. When none was, the ca
 out why (closed, signed at the same moment, or a signature of theirs held back as suspect
 that this one may take the place of) with ordinary ORM queries: that path is rare.
 SQLite (3.35 or later) and PostgreSQL both understand the statement as written. The column
-list comes from the model, so a new column is included without editing SQL here.
+list comes from the model, so a new column is included without editing SQL here. Its
+parameters are named (``%(petition_id)s``), so that a value used in several places (the
+petition, the person's email and postcode, the connection) is sent once.
 
 On PostgreSQL the statement is prepared once on each connection (``PREPARE``) and run with
 ``EXECUTE``: planning its joins took twice as long as running it, on every signature.
@@ -35,6 +37,7 @@ On PostgreSQL the statement is prepared once on each connection (``PREPARE``) an
 from __future__ import annotations
 
 import hashlib
+import re
 import weakref
 from typing import NamedTuple
 
@@ -68,9 +71,13 @@ TEXT_FIELDS = frozenset(
 SIGNING_LOCK_SPACE = 0x5349474E
 
 
+# A named parameter of the statement: %(name)s.
+PARAMETER = re.compile(r"%\((\w+)\)s")
+
+
 class _Statement(NamedTuple):
     sql: str
-    passed: list[str]  # the attnames of the fields whose values it takes, in order
+    names: tuple[str, ...]  # its parameters, each once, in the order they first appear
     per_petition: bool  # which limits it counts (a different statement for each combination)
     overall: bool
     prepared_name: str  # its name when prepared on a PostgreSQL connection
@@ -79,14 +86,14 @@ class _Statement(NamedTuple):
 _statements: dict[tuple[str, bool, bool], _Statement] = {}
 
 
-def _recent_count_sql(*, per_petition: bool) -> str:
-    """How many of a connection's signatures since a moment, up to a limit (3 or 4 params)."""
+def _recent_count_sql(*, per_petition: bool, limit: str) -> str:
+    """How many of a connection's signatures since a moment, up to the limit named ``limit``."""
     qn = connection.ops.quote_name
-    petition = f"AND recent.{qn('petition_id')} = %s " if per_petition else ""
+    petition = f"AND recent.{qn('petition_id')} = %(petition_id)s " if per_petition else ""
     return (
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {qn(Signature._meta.db_table)} recent "  # noqa: S608
-        f"WHERE recent.{qn('ip_hash')} = %s AND recent.{qn('created_at')} >= %s "
-        f"{petition}LIMIT %s) AS counted)"
+        f"WHERE recent.{qn('ip_hash')} = %(ip_hash)s AND recent.{qn('created_at')} >= %(since)s "
+        f"{petition}LIMIT %({limit})s) AS counted)"
     )
 
 
@@ -124,11 +131,11 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
             f"WHEN limit_check.reason = '' THEN '{SignatureState.COUNTED}' "
             f"ELSE '{SignatureState.SUSPECT}' END"
             if limited
-            else f"CASE WHEN {signed_before} THEN {duplicate} ELSE %s END"
+            else f"CASE WHEN {signed_before} THEN {duplicate} ELSE %(state)s END"
         ),
         "suspect_reason": (
             f"CASE WHEN {signed_before} THEN '' ELSE "
-            f"{'limit_check.reason' if limited else '%s'} END"
+            f"{'limit_check.reason' if limited else '%(suspect_reason)s'} END"
         ),
     }
     # PostgreSQL prepares the statement before it sees any value, so a value inserted as it
@@ -136,21 +143,24 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
     # they are compared with).
     typed = connection.vendor == "postgresql"
     selected = [
-        computed.get(field.attname, f"%s::{field.cast_db_type(connection)}" if typed else "%s")
+        computed.get(
+            field.attname,
+            f"%({field.attname})s::{field.cast_db_type(connection)}"
+            if typed
+            else f"%({field.attname})s",
+        )
         for field in fields
     ]
-    # A field whose expression has a placeholder takes its own value there.
-    passed = [field.attname for field, sql in zip(fields, selected, strict=True) if "%s" in sql]
     checks = []
     if overall:
         checks.append(
-            f"WHEN {_recent_count_sql(per_petition=False)} >= %s "
-            f"THEN '{SuspectReason.OVERALL_RATE_LIMIT}' "
+            f"WHEN {_recent_count_sql(per_petition=False, limit='overall_limit')} "
+            f">= %(overall_limit)s THEN '{SuspectReason.OVERALL_RATE_LIMIT}' "
         )
     if per_petition:
         checks.append(
-            f"WHEN {_recent_count_sql(per_petition=True)} >= %s "
-            f"THEN '{SuspectReason.PETITION_RATE_LIMIT}' "
+            f"WHEN {_recent_count_sql(per_petition=True, limit='petition_limit')} "
+            f">= %(petition_limit)s THEN '{SuspectReason.PETITION_RATE_LIMIT}' "
         )
     limit_check = (
         f"CROSS JOIN (SELECT CASE {''.join(checks)}ELSE '' END AS reason) limit_check "
@@ -169,10 +179,10 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
         return qn(Signature._meta.get_field(name).column)
 
     # Each join's condition repeats its rule's unique index's own (SamePersonRule.condition),
-    # so that the index is read (one row at most). Parameters: the petition, then the key.
+    # so that the index is read (one row at most).
     earlier = "".join(
-        f"LEFT JOIN {table} {alias} ON {alias}.{column('petition')} = %s "
-        + "".join(f"AND {alias}.{column(name)} = %s " for name in rule.key)
+        f"LEFT JOIN {table} {alias} ON {alias}.{column('petition')} = %(petition_id)s "
+        + "".join(f"AND {alias}.{column(name)} = %({name})s " for name in rule.key)
         + f"AND NOT ({alias}.{column(rule.needs)} = '') "
         f"AND NOT ({alias}.{column('state')} = {duplicate}) "
         for rule, alias in zip(SAME_PERSON_RULES, same, strict=True)
@@ -191,20 +201,22 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
         f"INNER JOIN {qn(Page._meta.db_table)} page "
         f"ON page.{qn(Page._meta.pk.column)} = petition.{qn(page_link.column)} "
         f"LEFT JOIN {qn(Postcode._meta.db_table)} place "
-        f"ON place.{qn(Postcode._meta.pk.column)} = %s "
+        f"ON place.{qn(Postcode._meta.pk.column)} = %(postcode)s "
         f"{earlier}"
         f"{limit_check}"
-        f"WHERE petition.{qn(page_link.column)} = %s "
+        f"WHERE petition.{qn(page_link.column)} = %(petition_id)s "
         f"AND page.{qn('live')} "
-        f"AND petition.{qn('state')} = %s "
+        f"AND petition.{qn('state')} = '{PetitionState.OPEN}' "
         f"AND NOT petition.{qn('signing_paused')} "
-        f"AND (petition.{qn('closes_at')} IS NULL OR petition.{qn('closes_at')} > %s) "
-        f"AND NOT (%s AND {signed_before} AND {every_earlier_suspect}) "
+        # Open at the moment of signing: not past its closing time when the signature was made.
+        f"AND (petition.{qn('closes_at')} IS NULL OR petition.{qn('closes_at')} > %(created_at)s) "
+        f"AND NOT (%(may_replace_suspect)s AND {signed_before} AND {every_earlier_suspect}) "
         f"ON CONFLICT DO NOTHING "
         f"RETURNING {qn(Signature._meta.pk.column)}, {returned}"
     )
     name = f"undersigned_signature_insert_{hashlib.sha256(sql.encode()).hexdigest()[:12]}"
-    statement = _Statement(sql, passed, per_petition, overall, name)
+    names = tuple(dict.fromkeys(PARAMETER.findall(sql)))
+    statement = _Statement(sql, names, per_petition, overall, name)
     _statements[key] = statement
     return statement
 
@@ -213,13 +225,11 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
 _prepared: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
 
 
-def _numbered(sql: str) -> str:
-    """``sql`` with its ``%s`` placeholders numbered as ``PREPARE`` wants them: $1, $2 ..."""
-    pieces = sql.split("%s")
-    numbered = [pieces[0]]
-    for number, piece in enumerate(pieces[1:], start=1):
-        numbered.append(f"${number}{piece}")
-    return "".join(numbered)
+def _numbered(statement: _Statement) -> str:
+    """The statement with its named parameters numbered as ``PREPARE`` wants them, in the
+    order of ``statement.names``: $1, $2 ..."""
+    number = {name: position for position, name in enumerate(statement.names, start=1)}
+    return PARAMETER.sub(lambda found: f"${number[found[1]]}", statement.sql)
 
 
 def _prepared_execute(cursor, statement: _Statement, count: int) -> str:
@@ -228,7 +238,7 @@ def _prepared_execute(cursor, statement: _Statement, count: int) -> str:
     connection, whatever becomes of the transaction it was prepared in)."""
     prepared = _prepared.setdefault(connection.connection, set())
     if statement.prepared_name not in prepared:
-        cursor.execute(f"PREPARE {statement.prepared_name} AS {_numbered(statement.sql)}")
+        cursor.execute(f"PREPARE {statement.prepared_name} AS {_numbered(statement)}")
         prepared.add(statement.prepared_name)
     return f"EXECUTE {statement.prepared_name}({', '.join(['%s'] * count)})"
 
@@ -237,7 +247,7 @@ def _prepared_execute(cursor, statement: _Statement, count: int) -> str:
 FORGOTTEN_STATEMENT = "26000"
 
 
-def _run_prepared(cursor, statement: _Statement, params: list, *, lock_for: str) -> tuple | None:
+def _run_prepared(cursor, statement: _Statement, params: dict, *, lock_for: str) -> tuple | None:
     """On PostgreSQL: run ``statement`` through its prepared form, after the connection
     lock of ``lock_for`` if given. A server that forgot it (``DISCARD ALL`` or
     ``DEALLOCATE``, as a connection pooler may send) has it prepared again, and the
@@ -245,11 +255,13 @@ def _run_prepared(cursor, statement: _Statement, params: list, *, lock_for: str)
     ended it, so the caller's transaction fails as it would for any error; the next
     signature on the connection prepares it again)."""
 
+    values = [params[name] for name in statement.names]
+
     def run() -> tuple | None:
-        execute = _prepared_execute(cursor, statement, len(params))
+        execute = _prepared_execute(cursor, statement, len(values))
         if lock_for:
-            return _run_after_connection_lock(cursor, execute, params, lock_for)
-        cursor.execute(execute, params)
+            return _run_after_connection_lock(cursor, execute, values, lock_for)
+        cursor.execute(execute, values)
         return cursor.fetchone()
 
     try:
@@ -269,7 +281,7 @@ def _binds_on_the_client() -> bool:
     return not connection.settings_dict["OPTIONS"].get("server_side_binding")
 
 
-def _run_after_connection_lock(cursor, sql: str, params: list, ip_hash: str) -> tuple | None:
+def _run_after_connection_lock(cursor, sql: str, params: list | dict, ip_hash: str) -> tuple | None:
     """On PostgreSQL: wait for the connection's other signing transactions, then run ``sql``.
 
     Each statement reads what was committed when it started, so the insert's count sees the
@@ -334,30 +346,23 @@ class SignatureInsert:
         that two at once cannot both slip under a limit; SQLite's single writer does the
         same by itself. Call it inside a transaction unless :func:`atomic_by_itself`.
         """
-        values = self.values
         limited = rate_limits is not None and rate_limits.applies()
+        params = {
+            **self.values,
+            "may_replace_suspect": state != SignatureState.SUSPECT,
+        }
         if limited:
             statement = _statement(
                 per_petition=bool(rate_limits.per_petition), overall=bool(rate_limits.overall)
             )
+            params |= {
+                "since": connection.ops.adapt_datetimefield_value(rate_limits.since),
+                "overall_limit": rate_limits.overall,
+                "petition_limit": rate_limits.per_petition,
+            }
         else:
             statement = _statement()
-            values = {**values, "state": state, "suspect_reason": suspect_reason}
-        params = [values[name] for name in statement.passed]
-        params.append(values["postcode"])
-        for rule in SAME_PERSON_RULES:
-            params += [values["petition_id"], *(values[name] for name in rule.key)]
-        if limited:
-            since = connection.ops.adapt_datetimefield_value(rate_limits.since)
-            if statement.overall:
-                limit = rate_limits.overall
-                params += [rate_limits.ip_hash, since, limit, limit]
-            if statement.per_petition:
-                limit = rate_limits.per_petition
-                params += [rate_limits.ip_hash, since, values["petition_id"], limit, limit]
-        # Open at the moment of signing: not past its closing time when the signature was made.
-        params += [values["petition_id"], PetitionState.OPEN, values["created_at"]]
-        params.append(state != SignatureState.SUSPECT)  # may take the place of suspect ones
+            params |= {"state": state, "suspect_reason": suspect_reason}
         with connection.cursor() as cursor:
             lock_for = rate_limits.ip_hash if limited else ""
             if connection.vendor == "postgresql" and _binds_on_the_client():
