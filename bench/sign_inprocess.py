@@ -28,7 +28,11 @@ afterwards) the wall time per signature also holds the database server's work an
 round trips, one client at a time.
 
 To compare two versions of the code on the same machine, run this file with each one's
-``src`` first on the path (alternating, a few times each).
+``src`` first on the path (alternating, a few times each). CPU time still swings by a fifth
+from run to run on a shared virtual machine; ``--instructions`` counts the instructions
+instead (valgrind's callgrind, counting only during the rounds after the first), which is
+the same from run to run of the same code, whatever else the machine is doing. It is about
+fifty times slower, so use a few hundred signatures.
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import loadtest
 
@@ -104,6 +110,7 @@ def signing_measure(
     postcodes = [postcode.replace(" ", "+") for postcode in info["postcodes"]]
     per_round, wrong = [], 0
     profiler = cProfile.Profile(time.process_time) if os.environ.get("BENCH_PROFILE") else None
+    counting = bool(os.environ.get("BENCH_INSTRUCTIONS"))
     for number in range(rounds):
         # Made before the clock starts: only the application's own work is timed.
         environs = [
@@ -124,6 +131,9 @@ def signing_measure(
             )
             for n in range(signatures)
         ]
+        # The first round warms up (the statement prepared, caches filled): not counted.
+        if counting and number:
+            _callgrind_instrument(on=True)
         started_cpu, started = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
@@ -133,6 +143,8 @@ def signing_measure(
                 wrong += 1
         if profiler:
             profiler.disable()
+        if counting and number:
+            _callgrind_instrument(on=False)
         per_round.append(
             {
                 "cpu_ms": (time.process_time() - started_cpu) * 1000 / signatures,
@@ -145,6 +157,18 @@ def signing_measure(
     if updates:
         result |= _supporters_and_confirmations_queued()
     return result
+
+
+def _callgrind_instrument(*, on: bool) -> None:
+    """Switch callgrind's counting in this process on or off, and wait until it has."""
+    subprocess.run(
+        ["callgrind_control", "--instr=on" if on else "--instr=off", str(os.getpid())],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 def _supporters_and_confirmations_queued() -> dict[str, int]:
@@ -178,8 +202,15 @@ def main() -> None:
         help="a PostgreSQL server to make the database on (default: SQLite in a temporary folder)",
     )
     parser.add_argument("--profile", help="write a cProfile of the rounds to this file")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions per signature under valgrind (rounds after the first)",
+    )
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
+    if args.instructions and args.rounds < 2:
+        parser.error("--instructions counts the rounds after the first: give --rounds 2 or more")
     modes = [mode.strip() for mode in args.fast_path.split(",") if mode.strip()]
     if not modes or set(modes) - {"on", "off"}:
         parser.error("--fast-path takes on, off or on,off")
@@ -201,11 +232,23 @@ def main() -> None:
                 mode,
                 "updates" if args.updates else "",
             ]
+            command = [sys.executable, __file__, "--child", *arguments]
+            if args.instructions:
+                env["BENCH_INSTRUCTIONS"] = "1"
+                counts = Path(tempfile.mkdtemp(prefix="undersigned-callgrind-")) / "out"
+                command = [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--instr-atstart=no",
+                    f"--callgrind-out-file={counts}",
+                    *command,
+                ]
             child = subprocess.run(
-                [sys.executable, __file__, "--child", *arguments],
+                command,
                 env=env,
                 check=True,
                 stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE if args.instructions else None,
                 text=True,
             )
             result = json.loads(child.stdout.strip().splitlines()[-1])
@@ -220,6 +263,9 @@ def main() -> None:
                 "stored": stored,
                 "sent": args.rounds * args.signatures,
             }
+            if args.instructions:
+                counted = int(COLLECTED.findall(child.stderr)[-1])
+                figure["instructions"] = counted // ((args.rounds - 1) * args.signatures)
             ticked = ", box ticked" if args.updates else ""
             print(
                 f"{engine}, fast path {mode}{ticked}: CPU per signature median "
@@ -231,6 +277,11 @@ def main() -> None:
                     f"on the supporter list {result['supporters']}, confirmation emails "
                     f"queued {result['confirmations_queued']}; "
                     if args.updates
+                    else ""
+                )
+                + (
+                    f"instructions per signature {figure['instructions']:,}; "
+                    if args.instructions
                     else ""
                 )
                 + f"load {loadtest.load()}",
