@@ -41,7 +41,8 @@ import re
 import weakref
 from typing import NamedTuple
 
-from django.db import ProgrammingError, connection
+from django.db import DEFAULT_DB_ALIAS, ProgrammingError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from wagtail.models import Page
 
 from undersigned.abuse.suspicion import RateLimitCheck, SuspectReason
@@ -86,9 +87,16 @@ class _Statement(NamedTuple):
 _statements: dict[tuple[str, bool, bool], _Statement] = {}
 
 
-def _recent_count_sql(*, per_petition: bool, limit: str) -> str:
+def _database() -> BaseDatabaseWrapper:
+    """The database signatures are stored in. Each read through ``django.db.connection`` (a
+    proxy to this connection of this thread) costs more than a dozen plain reads, and the
+    signing path read it twenty times a signature."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _recent_count_sql(db: BaseDatabaseWrapper, *, per_petition: bool, limit: str) -> str:
     """How many of a connection's signatures since a moment, up to the limit named ``limit``."""
-    qn = connection.ops.quote_name
+    qn = db.ops.quote_name
     petition = f"AND recent.{qn('petition_id')} = %(petition_id)s " if per_petition else ""
     return (
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {qn(Signature._meta.db_table)} recent "  # noqa: S608
@@ -97,13 +105,15 @@ def _recent_count_sql(*, per_petition: bool, limit: str) -> str:
     )
 
 
-def _statement(*, per_petition: bool = False, overall: bool = False) -> _Statement:
+def _statement(
+    db: BaseDatabaseWrapper, *, per_petition: bool = False, overall: bool = False
+) -> _Statement:
     """The SQL for this database, and which values it takes (worked out once per shape)."""
-    key = (connection.vendor, per_petition, overall)
+    key = (db.vendor, per_petition, overall)
     cached = _statements.get(key)
     if cached:
         return cached
-    qn = connection.ops.quote_name
+    qn = db.ops.quote_name
     limited = per_petition or overall
     fields = [field for field in Signature._meta.concrete_fields if not field.primary_key]
     pk, created = qn(Signature._meta.pk.column), qn("created_at")
@@ -141,25 +151,23 @@ def _statement(*, per_petition: bool = False, overall: bool = False) -> _Stateme
     # PostgreSQL prepares the statement before it sees any value, so a value inserted as it
     # comes is given its column's type (the conditions' values take theirs from the column
     # they are compared with).
-    typed = connection.vendor == "postgresql"
+    typed = db.vendor == "postgresql"
     selected = [
         computed.get(
             field.attname,
-            f"%({field.attname})s::{field.cast_db_type(connection)}"
-            if typed
-            else f"%({field.attname})s",
+            f"%({field.attname})s::{field.cast_db_type(db)}" if typed else f"%({field.attname})s",
         )
         for field in fields
     ]
     checks = []
     if overall:
         checks.append(
-            f"WHEN {_recent_count_sql(per_petition=False, limit='overall_limit')} "
+            f"WHEN {_recent_count_sql(db, per_petition=False, limit='overall_limit')} "
             f">= %(overall_limit)s THEN '{SuspectReason.OVERALL_RATE_LIMIT}' "
         )
     if per_petition:
         checks.append(
-            f"WHEN {_recent_count_sql(per_petition=True, limit='petition_limit')} "
+            f"WHEN {_recent_count_sql(db, per_petition=True, limit='petition_limit')} "
             f">= %(petition_limit)s THEN '{SuspectReason.PETITION_RATE_LIMIT}' "
         )
     limit_check = (
@@ -236,7 +244,7 @@ def _prepared_execute(cursor, statement: _Statement, count: int) -> str:
     """The ``EXECUTE`` of ``statement`` with ``count`` values, prepared first if this
     connection has not prepared it yet (a prepared statement lasts as long as the
     connection, whatever becomes of the transaction it was prepared in)."""
-    prepared = _prepared.setdefault(connection.connection, set())
+    prepared = _prepared.setdefault(cursor.db.connection, set())
     if statement.prepared_name not in prepared:
         cursor.execute(f"PREPARE {statement.prepared_name} AS {_numbered(statement)}")
         prepared.add(statement.prepared_name)
@@ -269,16 +277,16 @@ def _run_prepared(cursor, statement: _Statement, params: dict, *, lock_for: str)
     except ProgrammingError as error:
         if getattr(error.__cause__, "sqlstate", None) != FORGOTTEN_STATEMENT:
             raise
-        _prepared[connection.connection].discard(statement.prepared_name)
-        if connection.in_atomic_block:
+        _prepared[cursor.db.connection].discard(statement.prepared_name)
+        if cursor.db.in_atomic_block:
             raise
     return run()
 
 
-def _binds_on_the_client() -> bool:
+def _binds_on_the_client(db: BaseDatabaseWrapper) -> bool:
     """Whether psycopg merges parameters into the SQL here (Django's default), which lets
     several statements go in one message."""
-    return not connection.settings_dict["OPTIONS"].get("server_side_binding")
+    return not db.settings_dict["OPTIONS"].get("server_side_binding")
 
 
 def _run_after_connection_lock(cursor, sql: str, params: list | dict, ip_hash: str) -> tuple | None:
@@ -291,7 +299,7 @@ def _run_after_connection_lock(cursor, sql: str, params: list | dict, ip_hash: s
     """
     lock = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
     lock_params = [SIGNING_LOCK_SPACE, ip_hash]
-    if _binds_on_the_client():
+    if _binds_on_the_client(cursor.db):
         cursor.execute(f"{lock}; {sql}", [*lock_params, *params])
         cursor.nextset()
     else:
@@ -304,9 +312,10 @@ def atomic_by_itself() -> bool:
     """Whether :meth:`SignatureInsert.run` is a whole transaction without the caller
     opening one: one statement on SQLite, one message on PostgreSQL (when it binds on the
     client). Elsewhere the caller must open one, for the lock to last until the commit."""
-    if connection.vendor == "sqlite":
+    db = _database()
+    if db.vendor == "sqlite":
         return True
-    return connection.vendor == "postgresql" and _binds_on_the_client()
+    return db.vendor == "postgresql" and _binds_on_the_client(db)
 
 
 class SignatureInsert:
@@ -319,11 +328,12 @@ class SignatureInsert:
     def __init__(self, signature: Signature) -> None:
         self.signature = signature
         self.values = {}
+        db = _database()
         for field in Signature._meta.concrete_fields:
             value = getattr(signature, field.attname)
             # None stays None (NULL) whatever the field; text goes as it is (see TEXT_FIELDS).
             if value is not None and field.attname not in TEXT_FIELDS:
-                value = field.get_db_prep_save(value, connection)
+                value = field.get_db_prep_save(value, db)
             self.values[field.attname] = value
 
     def run(
@@ -346,6 +356,7 @@ class SignatureInsert:
         that two at once cannot both slip under a limit; SQLite's single writer does the
         same by itself. Call it inside a transaction unless :func:`atomic_by_itself`.
         """
+        db = _database()
         limited = rate_limits is not None and rate_limits.applies()
         params = {
             **self.values,
@@ -353,21 +364,21 @@ class SignatureInsert:
         }
         if limited:
             statement = _statement(
-                per_petition=bool(rate_limits.per_petition), overall=bool(rate_limits.overall)
+                db, per_petition=bool(rate_limits.per_petition), overall=bool(rate_limits.overall)
             )
             params |= {
-                "since": connection.ops.adapt_datetimefield_value(rate_limits.since),
+                "since": db.ops.adapt_datetimefield_value(rate_limits.since),
                 "overall_limit": rate_limits.overall,
                 "petition_limit": rate_limits.per_petition,
             }
         else:
-            statement = _statement()
+            statement = _statement(db)
             params |= {"state": state, "suspect_reason": suspect_reason}
-        with connection.cursor() as cursor:
+        with db.cursor() as cursor:
             lock_for = rate_limits.ip_hash if limited else ""
-            if connection.vendor == "postgresql" and _binds_on_the_client():
+            if db.vendor == "postgresql" and _binds_on_the_client(db):
                 row = _run_prepared(cursor, statement, params, lock_for=lock_for)
-            elif lock_for and connection.vendor == "postgresql":
+            elif lock_for and db.vendor == "postgresql":
                 # Bound on the server, psycopg prepares a statement run often by itself.
                 row = _run_after_connection_lock(cursor, statement.sql, params, lock_for)
             else:
@@ -381,5 +392,5 @@ class SignatureInsert:
         for name, value in zip(AREA_FIELDS, areas, strict=True):
             setattr(signature, name, value)
         signature._state.adding = False
-        signature._state.db = connection.alias
+        signature._state.db = db.alias
         return True
