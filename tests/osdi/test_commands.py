@@ -46,3 +46,14 @@ def test_an_unknown_prefix_or_a_bad_scope_is_refused():
     with pytest.raises(CommandError):
         _run("create", "--name", " ", "--scope", "read")
     assert not ApiKey.objects.exists()
+
+
+def test_a_key_never_starts_with_a_dash_so_its_prefix_can_be_typed_to_revoke_it(monkeypatch):
+    drawn = iter(["-" + "a" * 42, "b" * 43])
+    monkeypatch.setattr("undersigned.osdi.services.secrets.token_urlsafe", lambda n: next(drawn))
+
+    secret = _run("create", "--name", "CRM sync", "--scope", "read")[0].strip()
+
+    assert secret == "b" * 43
+    _run("revoke", ApiKey.objects.get().prefix)
+    assert selectors.api_key_get_active(secret=secret) is None

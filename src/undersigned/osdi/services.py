@@ -1,10 +1,12 @@
 """Writes for the OSDI API: making and revoking keys, counting a key's requests, and
 recording a signature a campaign tool sends.
 
-A key is ``secrets.token_urlsafe(32)``: 256 random bits. Only its SHA-256 is stored. A slow
-password hash (PBKDF2, Argon2) guards secrets people choose, which can be guessed; nobody can
-guess 256 random bits, fast hash or not, and a fast hash lets every request find its key by
-one indexed lookup instead of spending a tenth of a second on each.
+A key is ``secrets.token_urlsafe(32)``: 256 random bits, drawn again when it would start
+with "-", so that its prefix can be typed as an argument to ``manage.py api_key revoke``.
+Only its SHA-256 is stored. A slow password hash (PBKDF2, Argon2) guards secrets people
+choose, which can be guessed; nobody can guess 256 random bits, fast hash or not, and a fast
+hash lets every request find its key by one indexed lookup instead of spending a tenth of a
+second on each.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def api_key_create(*, name: str, scope: str, created_by=None) -> tuple[ApiKey, s
         raise ApplicationError(_("The name must be 100 characters or fewer."), {"field": "name"})
     if scope not in ApiScope.values:
         raise ApplicationError(_("The scope must be read or write."), {"field": "scope"})
-    secret = secrets.token_urlsafe(32)
+    secret = _new_secret()
     api_key = ApiKey.objects.create(
         name=name,
         scope=scope,
@@ -56,6 +58,12 @@ def api_key_create(*, name: str, scope: str, created_by=None) -> tuple[ApiKey, s
     )
     log(instance=api_key, action="wagtail.create", user=created_by)
     return api_key, secret
+
+
+def _new_secret() -> str:
+    while (secret := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return secret
 
 
 @transaction.atomic
