@@ -23,13 +23,20 @@ which inserts each signature as one row into the same table and does nothing els
 throughput is printed as a share of that. On a machine shared with other work the share and
 the CPU time per request are steadier than the rates themselves: the load average is printed
 beside each run.
+
+Both servers stay up through the run. With ``--rounds N`` they take turns, ``N`` measured
+runs each, ours and the reference alternately (the order flipped every round), and the
+median share is printed after them: a 2-core virtual machine has changed speed by half from
+one minute to the next, and alternating short runs lets both sides meet the same swings.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -53,12 +60,13 @@ def _measure(
     *,
     label: str,
     sign_args: Callable[[str], list[str]],
+    warmup: float,
 ) -> dict:
     """Warm up, then one measured wrk run; with the signatures table checked after it."""
     options = {"connections": args.connections, "threads": args.threads}
-    if args.warmup:
+    if warmup:
         run = f"{label}-warm"
-        loadtest.wrk("sign.lua", server.base_url, sign_args(run), duration=args.warmup, **options)
+        loadtest.wrk("sign.lua", server.base_url, sign_args(run), duration=warmup, **options)
         time.sleep(1)
     before = site.signature_rows()
     load = loadtest.load()
@@ -110,37 +118,73 @@ def bench_database(engine: str, args: argparse.Namespace) -> dict:
         if args.existing:
             site.signatures_add(args.existing)
         existing = f", {args.existing:,} signatures already stored" if args.existing else ""
+        rounds = f", {args.rounds} rounds" if args.rounds > 1 else ""
         print(
             f"{engine}: {workers} gunicorn workers (WEB_CONCURRENCY={workers}, "
             f"{os.cpu_count()} cores), {args.connections} connections, {args.duration:g} s "
-            f"after {args.warmup:g} s of warm-up{existing}",
+            f"after {args.warmup:g} s of warm-up{existing}{rounds}",
             flush=True,
         )
-        with loadtest.undersigned_serve(
-            site, workers=workers, gunicorn_args=args.gunicorn_args
-        ) as server:
-            ours = _measure(site, server, args, label="ours", sign_args=_sign_args(site, server))
-        results = {"engine": engine, "workers": workers, "ours": ours}
-        print(HEADER)
-        print(_row("Undersigned", ours), flush=True)
-        if ours["counted"] != ours["stored"]:
-            print(f"  (of the rows stored, {ours['counted']:,} counted)")
-        if not args.no_reference:
-            reference = _reference(site, args, workers=workers)
-            results["reference"] = reference
-            print(_row("Reference", reference))
-            share = ours["per_second"] / reference["per_second"] if reference["per_second"] else 0
-            results["share"] = share
-            cpu_share = reference["cpu_ms"] / ours["cpu_ms"] if ours["cpu_ms"] else 0
+        with contextlib.ExitStack() as servers:
+            server = servers.enter_context(
+                loadtest.undersigned_serve(site, workers=workers, gunicorn_args=args.gunicorn_args)
+            )
+            sides = {"Undersigned": (server, _sign_args(site, server))}
+            if not args.no_reference:
+                sides["Reference"] = servers.enter_context(
+                    _reference_server(site, args, workers=workers)
+                )
+            runs = {name: [] for name in sides}
+            print(HEADER)
+            for round_number in range(args.rounds):
+                order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
+                for name in order:
+                    side_server, sign_args = sides[name]
+                    label = f"{'ours' if name == 'Undersigned' else 'reference'}-{round_number}"
+                    figures = _measure(
+                        site,
+                        side_server,
+                        args,
+                        label=label,
+                        sign_args=sign_args,
+                        warmup=args.warmup if round_number == 0 else 0,
+                    )
+                    runs[name].append(figures)
+                    print(_row(name, figures), flush=True)
+        ours = runs["Undersigned"]
+        results = {"engine": engine, "workers": workers, "ours": ours[-1], "rounds": runs}
+        uncounted = sum(run["stored"] - run["counted"] for run in ours)
+        if uncounted:
+            print(f"  (of the rows stored, {uncounted:,} not counted)")
+        if "Reference" in runs:
+            shares = [
+                mine["per_second"] / theirs["per_second"] if theirs["per_second"] else 0
+                for mine, theirs in zip(ours, runs["Reference"], strict=True)
+            ]
+            cpu_shares = [
+                theirs["cpu_ms"] / mine["cpu_ms"] if mine["cpu_ms"] else 0
+                for mine, theirs in zip(ours, runs["Reference"], strict=True)
+            ]
+            results["reference"] = runs["Reference"][-1]
+            results["share"] = statistics.median(shares)
+            each = (
+                f" (rounds: {', '.join(f'{share:.0%}' for share in shares)})"
+                if len(shares) > 1
+                else ""
+            )
+            median = "median " if len(shares) > 1 else ""
             print(
-                f"  Undersigned / reference: {share:.0%} of its signatures a second "
-                f"({cpu_share:.0%} by CPU time per request)",
+                f"  Undersigned / reference: {median}{results['share']:.0%} of its signatures a "
+                f"second{each} ({statistics.median(cpu_shares):.0%} by CPU time per request)",
                 flush=True,
             )
+        results["check"] = "ok" if all(run["check"] == "ok" for run in ours) else "MISMATCH"
         return results
 
 
-def _reference(site: loadtest.Site, args: argparse.Namespace, *, workers: int) -> dict:
+@contextlib.contextmanager
+def _reference_server(site: loadtest.Site, args: argparse.Namespace, *, workers: int):
+    """The reference app on its own port: (server, wrk's arguments for it)."""
     from undersigned.config.settings.environment import SQLITE_INIT_COMMAND
 
     info = site.info
@@ -167,7 +211,7 @@ def _reference(site: loadtest.Site, args: argparse.Namespace, *, workers: int) -
     fields = [path, "x" * 32, "y" * 64, postcodes, f"https://127.0.0.1:{port}"]
     log = site.folder / "reference.log"
     with loadtest.running(command, env=env, log=log, port=port, ready_path="/") as server:
-        return _measure(site, server, args, label="reference", sign_args=lambda run: [*fields, run])
+        yield server, lambda run: [*fields, run]
 
 
 def main() -> None:
@@ -177,13 +221,19 @@ def main() -> None:
         "--existing", type=int, default=0, help="signatures stored before the run (default 0)"
     )
     parser.add_argument("--no-reference", action="store_true", help="skip the reference app")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measured runs of each, ours and the reference alternately (default 1)",
+    )
     args = loadtest.parse_common_arguments(parser)
     loadtest.wrk_ensure()
 
     results = [bench_database(engine, args) for engine in loadtest.engines(args)]
     if args.json:
         print(json.dumps(results))
-    if any(result["ours"]["check"] != "ok" for result in results):
+    if any(result["check"] != "ok" for result in results):
         sys.exit("The signatures stored do not match the redirects received.")
 
 

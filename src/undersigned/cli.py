@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 DEMO_SETTINGS = "undersigned.config.settings.demo"
 PRODUCTION_SETTINGS = "undersigned.config.settings.production"
@@ -28,21 +29,33 @@ HYPHENATED_COMMANDS = {"import-postcodes", "import-boundaries", "api-key"}
 def default_workers(database_url: str | None = None) -> int:
     """How many gunicorn workers ``serve`` starts unless ``WEB_CONCURRENCY`` says.
 
-    On PostgreSQL, gunicorn's usual two per core plus one (capped), so that some work while
-    others wait on the database server. On SQLite, one per core plus one: writes queue for
-    one lock anyway, and more workers only make the queue longer (bench/sign_throughput.py
-    on 2 cores: the same signatures a second with 3 workers as with 5, p99 33 ms instead of
-    70-100 ms, and 7% more page views a second). ``database_url`` defaults to
-    ``DATABASE_URL``.
+    With the database on this machine (SQLite, or PostgreSQL at localhost or through a Unix
+    socket), one per core plus one: the database's own work needs the same cores, and more
+    workers only take turns with it. On SQLite writes also queue for one lock
+    (bench/sign_throughput.py on 2 cores: the same signatures a second with 3 workers as
+    with 5, p99 33 ms instead of 70-100 ms); on a local PostgreSQL 3 workers signed 4-20%
+    more a second than 5, with 10-15% less CPU per signature and p99 33 ms instead of 43
+    (docs/performance.md). With PostgreSQL on another machine, gunicorn's usual two per core
+    plus one, so that some work while others wait on the network. At most 9 either way.
+    ``database_url`` defaults to ``DATABASE_URL``.
     """
     if os.environ.get("WEB_CONCURRENCY"):
         return int(os.environ["WEB_CONCURRENCY"])
     cores = os.cpu_count() or 1
     if database_url is None:
         database_url = os.environ.get("DATABASE_URL", "")
-    if database_url.startswith(("postgres://", "postgresql://")):
+    if database_url.startswith(("postgres://", "postgresql://")) and not _database_is_local(
+        database_url
+    ):
         return min(2 * cores + 1, 9)
     return min(cores + 1, 9)
+
+
+def _database_is_local(database_url: str) -> bool:
+    """Whether a PostgreSQL URL names this machine: no host (the default Unix socket), a
+    socket folder (``%2Frun%2Fpostgresql``), localhost or a loopback address."""
+    host = (urlsplit(database_url).hostname or "").lower()
+    return host in {"", "localhost", "127.0.0.1", "::1"} or host.startswith(("/", "%2f"))
 
 
 def _setup_django(settings_module: str, *, force: bool = False) -> None:

@@ -59,10 +59,15 @@ def test_help_lists_the_demo_and_serve_commands(tmp_path):
         ("sqlite:////srv/undersigned.sqlite3", 2, 3),
         ("postgres://app@db/undersigned", 2, 5),
         ("postgresql://app@db/undersigned", 8, 9),
+        ("postgres://app@127.0.0.1:5432/undersigned", 2, 3),
+        ("postgres://app@localhost/undersigned", 2, 3),
+        ("postgres://app@[::1]/undersigned", 2, 3),
+        ("postgres:///undersigned", 2, 3),
+        ("postgres://app@%2Frun%2Fpostgresql/undersigned", 2, 3),
         ("", 16, 9),
     ],
 )
-def test_serve_starts_fewer_workers_on_sqlite_than_on_postgresql(
+def test_serve_starts_more_workers_only_for_a_postgresql_on_another_machine(
     monkeypatch, database_url, cores, expected
 ):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
