@@ -18,7 +18,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
+
+import dj_database_url
 
 DEMO_SETTINGS = "undersigned.config.settings.demo"
 PRODUCTION_SETTINGS = "undersigned.config.settings.production"
@@ -44,18 +45,22 @@ def default_workers(database_url: str | None = None) -> int:
     cores = os.cpu_count() or 1
     if database_url is None:
         database_url = os.environ.get("DATABASE_URL", "")
-    if database_url.startswith(("postgres://", "postgresql://")) and not _database_is_local(
-        database_url
-    ):
+    if _postgresql_elsewhere(database_url):
         return min(2 * cores + 1, 9)
     return min(cores + 1, 9)
 
 
-def _database_is_local(database_url: str) -> bool:
-    """Whether a PostgreSQL URL names this machine: no host (the default Unix socket), a
-    socket folder (``%2Frun%2Fpostgresql``), localhost or a loopback address."""
-    host = (urlsplit(database_url).hostname or "").lower()
-    return host in {"", "localhost", "127.0.0.1", "::1"} or host.startswith(("/", "%2f"))
+def _postgresql_elsewhere(database_url: str) -> bool:
+    """Whether the URL names a PostgreSQL server on another machine: not one at localhost, a
+    loopback address or a Unix socket (no host, or a socket folder such as
+    ``%2Frun%2Fpostgresql``). Read as the settings read it (``dj_database_url``)."""
+    if not database_url:
+        return False
+    config = dj_database_url.parse(database_url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        return False
+    host = config.get("HOST", "").lower()
+    return host not in {"", "localhost", "127.0.0.1", "::1"} and not host.startswith("/")
 
 
 def _setup_django(settings_module: str, *, force: bool = False) -> None:
