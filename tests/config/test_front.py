@@ -4,6 +4,7 @@ whole, a body too large or too slow never does, and any answer is sent whole and
 from __future__ import annotations
 
 import asyncio
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -162,3 +163,71 @@ def test_a_head_request_gets_the_length_a_get_would_and_no_body():
     run_in_own_loop(BufferedFront(application)(scope, receive, send))
     assert (b"content-length", b"9") in sent[0]["headers"]
     assert sent[1]["body"] == b""
+
+
+def test_requests_run_one_at_a_time_in_the_one_application_thread():
+    threads: list[str] = []
+    running = []
+
+    def application(environ, start_response):
+        running.append(1)
+        assert len(running) == 1, "two requests ran at once"
+        threads.append(threading.current_thread().name)
+        running.pop()
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    front_application = BufferedFront(application)
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    async def twenty_at_once() -> None:
+        await asyncio.gather(*(front_application(SCOPE, receive, send) for _ in range(20)))
+
+    run_in_own_loop(twenty_at_once())
+    assert [message["status"] for message in sent if "status" in message] == [200] * 20
+    assert len(set(threads)) == 1
+    assert threads[0] != threading.current_thread().name
+
+
+def test_an_exception_in_the_application_thread_reaches_the_request_that_raised_it():
+    class Refused(Exception):
+        pass
+
+    def refuse():
+        raise Refused
+
+    async def call():
+        thread = front.ApplicationThread()
+        loop = asyncio.get_running_loop()
+        with pytest.raises(Refused):
+            await thread.call(loop, refuse)
+        # The thread lives on for the next request.
+        assert await thread.call(loop, lambda: "next") == "next"
+
+    run_in_own_loop(call())
+
+
+def test_a_request_given_up_on_while_it_runs_does_not_break_the_thread():
+    started, release = threading.Event(), threading.Event()
+
+    def slow():
+        started.set()
+        release.wait(5)
+        return "late"
+
+    async def call():
+        thread = front.ApplicationThread()
+        loop = asyncio.get_running_loop()
+        waiting = asyncio.ensure_future(thread.call(loop, slow))
+        await loop.run_in_executor(None, started.wait, 5)
+        waiting.cancel()
+        release.set()
+        assert await thread.call(loop, lambda: "next") == "next"
+
+    run_in_own_loop(call())
