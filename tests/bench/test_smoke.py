@@ -179,3 +179,14 @@ def test_the_postcode_import_benchmark_imports_a_generated_file():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"SQLite \(WAL\), first import: [\d,]+ rows in", result.stdout)
+
+
+def test_the_hand_over_benchmark_times_both_ways_to_the_application_thread():
+    result = run_bench("front_handoff.py", "--calls", "200", "--rounds", "2")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("200 calls a round, 2 rounds of each, load ")
+    for way in ("ApplicationThread", "run_in_executor, one-thread pool"):
+        (line,) = [line for line in lines if line.strip().startswith(way)]
+        assert re.search(r"CPU +\d+\.\d µs a call +wall +\d+\.\d µs a call \(median\)", line)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.config.loops import run_in_own_loop
 from undersigned.config import front
 from undersigned.config.front import BufferedFront
 
@@ -45,16 +45,6 @@ class Answer:
 
     def close(self) -> None:
         self.closed = True
-
-
-def run_in_own_loop(coroutine) -> None:
-    """Runs ``coroutine`` to the end on a fresh event loop in a thread of its own.
-
-    Not ``asyncio.run`` here: after the browser tests, Playwright's sync API keeps an event
-    loop running in the main thread, and ``asyncio.run`` refuses to start beside it.
-    """
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        thread.submit(asyncio.run, coroutine).result()
 
 
 def serve(application, chunks: list[bytes], *, pause: float = 0.0, hang: bool = False):
@@ -193,41 +183,3 @@ def test_requests_run_one_at_a_time_in_the_one_application_thread():
     assert [message["status"] for message in sent if "status" in message] == [200] * 20
     assert len(set(threads)) == 1
     assert threads[0] != threading.current_thread().name
-
-
-def test_an_exception_in_the_application_thread_reaches_the_request_that_raised_it():
-    class Refused(Exception):
-        pass
-
-    def refuse():
-        raise Refused
-
-    async def call():
-        thread = front.ApplicationThread()
-        loop = asyncio.get_running_loop()
-        with pytest.raises(Refused):
-            await thread.call(loop, refuse)
-        # The thread lives on for the next request.
-        assert await thread.call(loop, lambda: "next") == "next"
-
-    run_in_own_loop(call())
-
-
-def test_a_request_given_up_on_while_it_runs_does_not_break_the_thread():
-    started, release = threading.Event(), threading.Event()
-
-    def slow():
-        started.set()
-        release.wait(5)
-        return "late"
-
-    async def call():
-        thread = front.ApplicationThread()
-        loop = asyncio.get_running_loop()
-        waiting = asyncio.ensure_future(thread.call(loop, slow))
-        await loop.run_in_executor(None, started.wait, 5)
-        waiting.cancel()
-        release.set()
-        assert await thread.call(loop, lambda: "next") == "next"
-
-    run_in_own_loop(call())

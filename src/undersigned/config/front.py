@@ -18,14 +18,12 @@ pack, a big download) is streamed from the thread instead of held in memory.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import queue
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from undersigned.config.application_thread import ApplicationThread
 from undersigned.config.wsgi import application as wsgi_application
 
 # Larger than anything the site accepts (Wagtail's image uploads stop at 10 MB).
@@ -160,61 +158,6 @@ class BufferedFront:
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-class ApplicationThread:
-    """The worker's one thread for the application, which the event loop hands requests to.
-
-    What ``loop.run_in_executor`` with a one-thread pool did, with less in between: a request
-    goes through a queue to the thread, and its answer comes back to the loop through
-    ``call_soon_threadsafe``. The pool's futures, locks and semaphore cost 75 µs of CPU a
-    request against 53 µs for this, nearly all of it handing over between the threads.
-    The thread starts with the first request; it is a daemon, so a worker that exits does
-    not wait on it (gunicorn lets the requests under way finish first).
-    """
-
-    def __init__(self) -> None:
-        self._calls: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._starting = threading.Lock()
-
-    def call(
-        self, loop: asyncio.AbstractEventLoop, function: Callable, *args: Any
-    ) -> asyncio.Future:
-        """``function(*args)`` run in the thread; its result (or exception) in the future."""
-        if self._thread is None:
-            self._start()
-        future = loop.create_future()
-        self._calls.put((loop, future, function, args))
-        return future
-
-    def _start(self) -> None:
-        with self._starting:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="wsgi", daemon=True)
-                self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            loop, future, function, args = self._calls.get()
-            try:
-                outcome = (function(*args), None)
-            except BaseException as error:  # handed to the awaiting request, as the pool did
-                outcome = (None, error)
-            with contextlib.suppress(RuntimeError):  # the loop closed: the worker is exiting
-                loop.call_soon_threadsafe(_settle, future, *outcome)
-            # Not kept until the next request comes: an answer can be large.
-            del loop, future, function, args, outcome
-
-
-def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
-    # The request may have been given up on (cancelled) while the thread worked on it.
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
 
 
 class _BodyTooLarge(Exception):
