@@ -41,8 +41,8 @@ async def _timed(call, calls: int) -> tuple[float, float]:
 
 
 async def through_application_thread(calls: int) -> tuple[float, float]:
-    thread, loop = ApplicationThread(), asyncio.get_running_loop()
-    return await _timed(lambda number: thread.call(loop, _nothing, number), calls)
+    thread = ApplicationThread()
+    return await _timed(lambda number: thread.call(_nothing, number), calls)
 
 
 async def through_one_thread_pool(calls: int) -> tuple[float, float]:

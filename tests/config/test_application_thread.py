@@ -21,11 +21,10 @@ def test_an_exception_reaches_the_coroutine_waiting_for_that_call():
 
     async def call():
         thread = ApplicationThread()
-        loop = asyncio.get_running_loop()
         with pytest.raises(Refused):
-            await thread.call(loop, refuse)
+            await thread.call(refuse)
         # The thread lives on for the next request.
-        assert await thread.call(loop, lambda: "next") == "next"
+        assert await thread.call(lambda: "next") == "next"
 
     run_in_own_loop(call())
 
@@ -41,10 +40,10 @@ def test_a_call_given_up_on_while_it_runs_does_not_break_the_thread():
     async def call():
         thread = ApplicationThread()
         loop = asyncio.get_running_loop()
-        waiting = asyncio.ensure_future(thread.call(loop, slow))
+        waiting = asyncio.ensure_future(thread.call(slow))
         await loop.run_in_executor(None, started.wait, 5)
         waiting.cancel()
         release.set()
-        assert await thread.call(loop, lambda: "next") == "next"
+        assert await thread.call(lambda: "next") == "next"
 
     run_in_own_loop(call())

@@ -31,12 +31,12 @@ class ApplicationThread:
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
 
-    def call(
-        self, loop: asyncio.AbstractEventLoop, function: Callable, *args: Any
-    ) -> asyncio.Future:
-        """``function(*args)`` run in the thread; its result (or exception) in the future."""
+    def call(self, function: Callable, *args: Any) -> asyncio.Future:
+        """``function(*args)`` run in the thread; its result (or exception) in the future, on
+        the event loop this is called from."""
         if self._thread is None:
             self._start()
+        loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._calls.put((loop, future, function, args))
         return future

@@ -70,9 +70,7 @@ class BufferedFront:
             loop = asyncio.get_running_loop()
             environ = _environ(scope, body)
             try:
-                status, headers, chunks = await self.thread.call(
-                    loop, self._run, environ, send, loop
-                )
+                status, headers, chunks = await self.thread.call(self._run, environ, send, loop)
             except _Streamed:
                 return
             await send({"type": "http.response.start", "status": status, "headers": headers})
