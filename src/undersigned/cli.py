@@ -11,6 +11,7 @@ undersigned migrate ...     anything else is passed to Django's manage.py
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import signal
 import socket
@@ -60,7 +61,12 @@ def _postgresql_elsewhere(database_url: str) -> bool:
     if config["ENGINE"] != "django.db.backends.postgresql":
         return False
     host = config.get("HOST", "").lower()
-    return host not in {"", "localhost", "127.0.0.1", "::1"} and not host.startswith("/")
+    if host in {"", "localhost"} or host.startswith("/"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name
+        return True
 
 
 def _setup_django(settings_module: str, *, force: bool = False) -> None:

@@ -60,6 +60,8 @@ def test_help_lists_the_demo_and_serve_commands(tmp_path):
         ("postgres://app@db/undersigned", 2, 5),
         ("postgresql://app@db/undersigned", 8, 9),
         ("postgres://app@127.0.0.1:5432/undersigned", 2, 3),
+        ("postgres://app@127.0.1.1/undersigned", 2, 3),
+        ("postgres://app@192.0.2.10/undersigned", 2, 5),
         ("postgres://app@localhost/undersigned", 2, 3),
         ("postgres://app@[::1]/undersigned", 2, 3),
         ("postgres:///undersigned", 2, 3),
